@@ -1,0 +1,325 @@
+//! Which credentials to use: flags, then environment, then the credentials file.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::{
+    AccessKey, ApiBase, ApiUrlError, Credentials, FormatError, MissingCredential, PersonalAccessToken, Secret,
+};
+
+/// Environment variable names the CLI reads.
+pub mod vars {
+    /// A personal access token that overrides the stored one.
+    pub const TOKEN: &str = "SKYTELLS_TOKEN";
+    /// A project access key that overrides the stored one.
+    pub const ACCESS_KEY: &str = "SKYTELLS_ACCESS_KEY";
+    /// The folder holding `credentials.json`.
+    pub const CONFIG_DIR: &str = "SKYTELLS_CONFIG_DIR";
+    /// The API base URL.
+    pub const API_URL: &str = "SKYTELLS_API_URL";
+    /// The home folder, for the default config location.
+    pub const HOME: &str = "HOME";
+}
+
+/// The name of the credentials file inside the config folder.
+pub const CREDENTIALS_FILE: &str = "credentials.json";
+
+/// The variables that matter, captured once. Empty values count as unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvSnapshot {
+    token: Option<Secret>,
+    access_key: Option<Secret>,
+    config_dir: Option<String>,
+    api_url: Option<String>,
+    home: Option<String>,
+}
+
+impl EnvSnapshot {
+    /// Captures the variables from `(name, value)` pairs, such as `std::env::vars_os()`
+    /// after conversion; later pairs win, as in a real environment block.
+    ///
+    /// ```
+    /// use skytells_auth::EnvSnapshot;
+    /// let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", ""), ("HOME", "/home/ada")]);
+    /// assert!(env.token().is_none()); // empty counts as unset
+    /// ```
+    pub fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut env = EnvSnapshot::default();
+        for (name, value) in pairs {
+            let value = value.as_ref();
+            let set = (!value.is_empty()).then(|| value.to_owned());
+            match name.as_ref() {
+                vars::TOKEN => env.token = set.map(Secret::new),
+                vars::ACCESS_KEY => env.access_key = set.map(Secret::new),
+                vars::CONFIG_DIR => env.config_dir = set,
+                vars::API_URL => env.api_url = set,
+                vars::HOME => env.home = set,
+                _ => {}
+            }
+        }
+        env
+    }
+
+    /// `SKYTELLS_TOKEN`, if set and non-empty.
+    pub fn token(&self) -> Option<&Secret> {
+        self.token.as_ref()
+    }
+
+    /// `SKYTELLS_ACCESS_KEY`, if set and non-empty.
+    pub fn access_key(&self) -> Option<&Secret> {
+        self.access_key.as_ref()
+    }
+}
+
+/// Values given on the command line; each beats its environment variable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagOverrides {
+    /// A personal access token.
+    pub token: Option<Secret>,
+    /// A project access key.
+    pub access_key: Option<Secret>,
+    /// The API base URL.
+    pub api_url: Option<String>,
+    /// The config folder.
+    pub config_dir: Option<String>,
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag, by name (`--api-url`).
+    Flag(&'static str),
+    /// An environment variable, by name.
+    Env(&'static str),
+    /// The credentials file.
+    File,
+    /// The built-in default.
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(name) => write!(f, "flag {name}"),
+            Source::Env(name) => write!(f, "environment variable {name}"),
+            Source::File => f.write_str("credentials file"),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sourced<T> {
+    /// The value.
+    pub value: T,
+    /// Its origin.
+    pub source: Source,
+}
+
+/// A credential from a flag or variable whose format is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {what} from the {origin} is not valid: {problem}")]
+pub struct InvalidCredential {
+    /// "personal access token" or "access key".
+    pub what: &'static str,
+    /// Where it came from.
+    pub origin: Source,
+    /// What is wrong with it.
+    pub problem: FormatError,
+}
+
+/// What to use, everything tagged with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The personal access token, if any.
+    pub token: Option<Sourced<Secret>>,
+    /// The project access key, if any.
+    pub access_key: Option<Sourced<Secret>>,
+    /// The scopes stored with the token; known only when the token came from the file.
+    pub scopes: Option<Vec<String>>,
+}
+
+impl Resolved {
+    /// The token, or the guide's "You are not authenticated" error. A token given by flag
+    /// or environment must be `sk_pat_` + 64 hex; a stored one is trusted as written.
+    pub fn require_token(&self) -> Result<&Sourced<Secret>, CredentialProblem> {
+        let token = self.token.as_ref().ok_or(CredentialProblem::Missing(MissingCredential::Token))?;
+        if token.source != Source::File {
+            PersonalAccessToken::parse(token.value.expose()).map_err(|problem| {
+                CredentialProblem::Invalid(InvalidCredential {
+                    what: "personal access token",
+                    origin: token.source,
+                    problem,
+                })
+            })?;
+        }
+        Ok(token)
+    }
+
+    /// The access key, or the guide's "Access key required" error; its format is checked
+    /// whatever its source.
+    pub fn require_access_key(&self) -> Result<&Sourced<Secret>, CredentialProblem> {
+        let key = self.access_key.as_ref().ok_or(CredentialProblem::Missing(MissingCredential::AccessKey))?;
+        AccessKey::parse(key.value.expose()).map_err(|problem| {
+            CredentialProblem::Invalid(InvalidCredential { what: "access key", origin: key.source, problem })
+        })?;
+        Ok(key)
+    }
+}
+
+/// Why a required credential cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialProblem {
+    /// There is none.
+    #[error(transparent)]
+    Missing(#[from] MissingCredential),
+    /// There is one, but its format is wrong.
+    #[error(transparent)]
+    Invalid(#[from] InvalidCredential),
+}
+
+/// Picks the token and access key: flag over environment over file.
+///
+/// ```
+/// use skytells_auth::{resolve_credentials, Credentials, EnvSnapshot, FlagOverrides, Source};
+/// let file = Credentials::parse(br#"{"token":"sk_pat_file","access_key":"sk_proj_file"}"#).unwrap();
+/// let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", "sk_pat_env")]);
+/// let resolved = resolve_credentials(&FlagOverrides::default(), &env, Some(&file));
+/// assert_eq!(resolved.token.unwrap().source, Source::Env("SKYTELLS_TOKEN"));
+/// assert_eq!(resolved.access_key.unwrap().source, Source::File);
+/// ```
+pub fn resolve_credentials(flags: &FlagOverrides, env: &EnvSnapshot, file: Option<&Credentials>) -> Resolved {
+    let pick = |flag: &Option<Secret>, flag_name, var: &Option<Secret>, var_name, stored: Option<Secret>| {
+        let non_empty = |secret: &&Secret| !secret.expose().is_empty();
+        if let Some(value) = flag.as_ref().filter(non_empty) {
+            Some(Sourced { value: value.clone(), source: Source::Flag(flag_name) })
+        } else if let Some(value) = var.as_ref().filter(non_empty) {
+            Some(Sourced { value: value.clone(), source: Source::Env(var_name) })
+        } else {
+            stored.map(|value| Sourced { value, source: Source::File })
+        }
+    };
+    let token = pick(&flags.token, "--token", &env.token, vars::TOKEN, file.and_then(Credentials::token));
+    let access_key = pick(
+        &flags.access_key,
+        "--access-key",
+        &env.access_key,
+        vars::ACCESS_KEY,
+        file.and_then(Credentials::access_key),
+    );
+    let scopes = match &token {
+        Some(Sourced { source: Source::File, .. }) => file.and_then(Credentials::scopes),
+        _ => None,
+    };
+    Resolved { token, access_key, scopes }
+}
+
+/// The API base URL: `--api-url`, then `SKYTELLS_API_URL`, then the default.
+pub fn resolve_api_base(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<Sourced<ApiBase>, ApiUrlError> {
+    let given = match (flags.api_url.as_deref().filter(|url| !url.is_empty()), env.api_url.as_deref()) {
+        (Some(url), _) => Some((url, Source::Flag("--api-url"))),
+        (None, Some(url)) => Some((url, Source::Env(vars::API_URL))),
+        (None, None) => None,
+    };
+    match given {
+        Some((url, source)) => Ok(Sourced { value: ApiBase::parse(url)?, source }),
+        None => Ok(Sourced { value: ApiBase::default(), source: Source::Default }),
+    }
+}
+
+/// No config folder can be named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cannot tell where to keep credentials: neither SKYTELLS_CONFIG_DIR nor HOME is set. Set SKYTELLS_CONFIG_DIR to a folder")]
+pub struct NoConfigDir;
+
+/// The config folder: `--config-dir`, then `SKYTELLS_CONFIG_DIR`, then
+/// `$HOME/.config/skytells`. A leading `~` or `~/` is expanded with `HOME`; a relative
+/// path stays relative (to the working directory).
+///
+/// ```
+/// use std::path::PathBuf;
+/// use skytells_auth::{config_dir, EnvSnapshot, FlagOverrides};
+/// let env = EnvSnapshot::from_pairs([("HOME", "/home/ada")]);
+/// assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("/home/ada/.config/skytells"));
+/// let env = EnvSnapshot::from_pairs([("HOME", "/home/ada"), ("SKYTELLS_CONFIG_DIR", "~/sky")]);
+/// assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("/home/ada/sky"));
+/// ```
+pub fn config_dir(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<PathBuf, NoConfigDir> {
+    let home = env.home.as_deref();
+    let chosen = flags.config_dir.as_deref().filter(|dir| !dir.is_empty()).or(env.config_dir.as_deref());
+    match chosen {
+        Some(dir) => expand_home(dir, home),
+        None => home.map(|home| PathBuf::from(home).join(".config").join("skytells")).ok_or(NoConfigDir),
+    }
+}
+
+/// The credentials file inside [`config_dir`].
+pub fn credentials_path(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<PathBuf, NoConfigDir> {
+    Ok(config_dir(flags, env)?.join(CREDENTIALS_FILE))
+}
+
+fn expand_home(dir: &str, home: Option<&str>) -> Result<PathBuf, NoConfigDir> {
+    match dir.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = home.ok_or(NoConfigDir)?;
+            Ok(PathBuf::from(home).join(rest.trim_start_matches('/')))
+        }
+        _ => Ok(PathBuf::from(dir)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_token() -> String {
+        format!("sk_pat_{}", "c".repeat(64))
+    }
+
+    #[test]
+    fn flags_beat_environment_and_env_tokens_are_format_checked() {
+        let flags = FlagOverrides { token: Some(Secret::new(valid_token())), ..Default::default() };
+        let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", "sk_pat_bad")]);
+        let resolved = resolve_credentials(&flags, &env, None);
+        assert_eq!(resolved.require_token().unwrap().source, Source::Flag("--token"));
+        let from_env = resolve_credentials(&FlagOverrides::default(), &env, None);
+        let error = from_env.require_token().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the personal access token from the environment variable SKYTELLS_TOKEN is not valid: a personal access token is sk_pat_ followed by exactly 64 hex characters; this one has 3 after the prefix"
+        );
+    }
+
+    #[test]
+    fn nothing_anywhere_is_the_guides_not_authenticated() {
+        let resolved = resolve_credentials(&FlagOverrides::default(), &EnvSnapshot::default(), None);
+        assert!(resolved.require_token().unwrap_err().to_string().starts_with("You are not authenticated"));
+        assert!(resolved.require_access_key().unwrap_err().to_string().starts_with("Access key required"));
+    }
+
+    #[test]
+    fn config_dir_needs_home_or_the_variable() {
+        assert_eq!(config_dir(&FlagOverrides::default(), &EnvSnapshot::default()), Err(NoConfigDir));
+        let env = EnvSnapshot::from_pairs([("SKYTELLS_CONFIG_DIR", "rel/dir")]);
+        assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("rel/dir"));
+        let env = EnvSnapshot::from_pairs([("SKYTELLS_CONFIG_DIR", "~other")]);
+        assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("~other"));
+    }
+
+    #[test]
+    fn api_url_precedence() {
+        let env = EnvSnapshot::from_pairs([("SKYTELLS_API_URL", "http://127.0.0.1:9")]);
+        assert_eq!(resolve_api_base(&FlagOverrides::default(), &env).unwrap().source, Source::Env("SKYTELLS_API_URL"));
+        assert_eq!(
+            resolve_api_base(&FlagOverrides::default(), &EnvSnapshot::default()).unwrap().source,
+            Source::Default
+        );
+        let insecure = EnvSnapshot::from_pairs([("SKYTELLS_API_URL", "http://evil.test")]);
+        assert!(resolve_api_base(&FlagOverrides::default(), &insecure).is_err());
+    }
+}
