@@ -1,0 +1,54 @@
+//! Every parser in the core takes arbitrary bytes without panicking.
+
+use proptest::prelude::*;
+use skytells_auth::flow::{classify_poll_answer, parse_device_authorization, TimingBounds};
+use skytells_auth::wire::ErrorBody;
+use skytells_auth::{
+    classify_failure, parse_scopes, AccessKey, ApiBase, ApiConfig, CredentialKind, Credentials, Exchange,
+    FetchIdentity, PersonalAccessToken, Secret, VerifyAccessKey,
+};
+
+fn response(status: u16, body: Vec<u8>) -> http::Response<Vec<u8>> {
+    http::Response::builder().status(status).body(body).unwrap()
+}
+
+/// Mostly JSON-shaped bytes, so the parsers get past the first byte often.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..200),
+        r#"\{("(data|error|access_token|device_code|user_code|verification_uri|interval|expires_in|token|scopes)":(null|1e999|-1|"[^"]{0,12}"|\[\]|\{\}|"),?){0,6}\}"#
+            .prop_map(String::into_bytes),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn response_parsers_take_any_bytes(status in 100u16..600, bytes in body()) {
+        let config = ApiConfig::default();
+        let secret = Secret::new("sk_pat_x");
+        let _ = parse_device_authorization(&response(status, bytes.clone()), &TimingBounds::default());
+        let _ = classify_poll_answer(&response(status, bytes.clone()));
+        let _ = ErrorBody::from_response(&response(status, bytes.clone()));
+        let _ = classify_failure(&response(status, bytes.clone()), CredentialKind::Token);
+        let _ = VerifyAccessKey { config: &config, access_key: &secret }.interpret(response(status, bytes.clone()));
+        let _ = FetchIdentity { config: &config, token: &secret }.interpret(response(status, bytes));
+    }
+
+    #[test]
+    fn credentials_parser_takes_any_bytes(bytes in body()) {
+        if let Ok(credentials) = Credentials::parse(&bytes) {
+            prop_assert_eq!(Credentials::parse(&credentials.to_bytes()).unwrap(), credentials);
+        }
+    }
+
+    #[test]
+    fn text_parsers_take_any_string(text in "\\PC{0,100}|[\\x00-\\x7f]{0,100}") {
+        let _ = PersonalAccessToken::parse(&text);
+        let _ = AccessKey::parse(&text);
+        let _ = parse_scopes(&text);
+        let _ = ApiBase::parse(&text);
+        // A credential of any text builds a request or a typed error, never a panic.
+        let config = ApiConfig::default();
+        let _ = FetchIdentity { config: &config, token: &Secret::new(text) }.transmit();
+    }
+}
