@@ -13,14 +13,12 @@ pub const MAX_DISPLAY_CHARS: usize = 300;
 /// ```
 pub fn sanitize_for_display(text: &str) -> String {
     let mut shown = String::with_capacity(text.len().min(MAX_DISPLAY_CHARS));
-    let mut kept = 0;
-    for c in text.chars().filter(|c| !is_unsafe_for_terminal(*c)) {
+    for (kept, c) in text.chars().filter(|c| !is_unsafe_for_terminal(*c)).enumerate() {
         if kept == MAX_DISPLAY_CHARS {
             shown.push('…');
             break;
         }
         shown.push(c);
-        kept += 1;
     }
     shown
 }

@@ -1,0 +1,129 @@
+//! Async driver for [`skytells_auth`]: sends the core's requests with reqwest, sleeps
+//! with tokio's timer, and makes no decision of its own.
+//!
+//! Usable inside an existing runtime; nothing here starts one. Every future is
+//! cancellation-safe: dropping [`TokioDriver::run_device_flow`]'s future (on Ctrl-C, say)
+//! stops the flow between two steps, and nothing is left running.
+//!
+//! ```no_run
+//! # async fn login() -> Result<(), reqwest::Error> {
+//! use skytells_auth::{ApiConfig, DeviceFlow, FlowEvent, Scope};
+//! use skytells_auth_tokio::TokioDriver;
+//!
+//! let driver = TokioDriver::new()?;
+//! let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT.to_vec());
+//! let outcome = driver
+//!     .run_device_flow(flow, |event| {
+//!         if let FlowEvent::CodeIssued(code) = event {
+//!             println!("Enter {} at {}", code.user_code, code.verification_uri);
+//!         }
+//!     })
+//!     .await;
+//! println!("{outcome:?}");
+//! # Ok(()) }
+//! ```
+
+use skytells_auth::{
+    ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError, TransportErrorKind,
+};
+use tokio::time::Instant;
+
+/// Runs the core's requests on the current tokio runtime.
+#[derive(Debug, Clone)]
+pub struct TokioDriver {
+    client: reqwest::Client,
+}
+
+impl TokioDriver {
+    /// A driver with rustls, proxies from the environment (`HTTPS_PROXY`, `NO_PROXY`, …),
+    /// and no redirect following: the core reports redirects instead, so credentials stay
+    /// with the host they were meant for.
+    pub fn new() -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        Ok(TokioDriver { client })
+    }
+
+    /// Sends one request under the limits the core set.
+    pub async fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let Transmit { request, timeout, max_response_bytes } = transmit;
+        let exchange = async {
+            let request = reqwest::Request::try_from(request).map_err(transport_error)?;
+            let mut response = self.client.execute(request).await.map_err(transport_error)?;
+            let mut builder = http::Response::builder().status(response.status()).version(response.version());
+            if let Some(headers) = builder.headers_mut() {
+                *headers = std::mem::take(response.headers_mut());
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+                if body.len() + chunk.len() > max_response_bytes {
+                    return Err(TransportError::new(
+                        TransportErrorKind::BodyTooLarge,
+                        format!("the response body is larger than {max_response_bytes} bytes"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            builder.body(body).map_err(|error| TransportError::new(TransportErrorKind::Io, error.to_string()))
+        };
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::new(
+                TransportErrorKind::Timeout,
+                format!("no complete response within {} s", timeout.as_secs_f32()),
+            )),
+        }
+    }
+
+    /// Runs a one-shot API call: verify a token or access key, fetch the identity.
+    pub async fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, ApiError> {
+        let response = self.send(exchange.transmit()?).await.map_err(ApiError::Transport)?;
+        exchange.interpret(response)
+    }
+
+    /// Runs a device flow to its outcome, handing each event to `on_event` as it happens.
+    /// Uses tokio's clock, so a test with a paused clock runs a 15-minute flow instantly.
+    pub async fn run_device_flow(&self, mut flow: DeviceFlow, mut on_event: impl FnMut(&FlowEvent)) -> Outcome {
+        let origin = Instant::now();
+        let now = || Moment::from_duration(origin.elapsed());
+        loop {
+            while let Some(event) = flow.poll_event() {
+                on_event(&event);
+            }
+            if flow.outcome().is_some() {
+                return flow.into_outcome().expect("checked just above");
+            }
+            if let Some(transmit) = flow.poll_transmit(now()) {
+                let result = self.send(transmit).await;
+                // The request just sent is the one outstanding, so the flow accepts this.
+                let _accepted = match result {
+                    Ok(response) => flow.handle_response(now(), response),
+                    Err(error) => flow.handle_transport_error(now(), error),
+                };
+            } else if let Some(wake_at) = flow.poll_timeout() {
+                tokio::time::sleep_until(origin + wake_at.since_origin()).await;
+            }
+        }
+    }
+}
+
+/// Sorts reqwest's errors into the kinds the core distinguishes. reqwest's messages
+/// name the URL, never headers, so no credential reaches the text.
+fn transport_error(error: reqwest::Error) -> TransportError {
+    let kind = if error.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else if error.is_redirect() {
+        TransportErrorKind::Redirect
+    } else {
+        TransportErrorKind::Io
+    };
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    TransportError::new(kind, detail)
+}

@@ -1,0 +1,203 @@
+//! Just enough HTTP/1.1 for the emulator: one request per connection, then close.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// Largest request head or body the emulator reads.
+const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// A request as received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// Query parameters, decoded.
+    pub query: BTreeMap<String, String>,
+    /// Headers, names lower-cased.
+    pub headers: BTreeMap<String, String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    /// The bearer credential, if any.
+    pub fn bearer(&self) -> Option<&str> {
+        let value = self.header("authorization")?;
+        value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+    }
+
+    /// The body's fields, from JSON or a form, as strings (arrays joined with spaces).
+    pub fn fields(&self) -> BTreeMap<String, String> {
+        let is_form = self.header("content-type").is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        if is_form {
+            return parse_form(&String::from_utf8_lossy(&self.body));
+        }
+        let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(&self.body) else {
+            return BTreeMap::new();
+        };
+        object
+            .into_iter()
+            .map(|(key, value)| {
+                let text = match value {
+                    serde_json::Value::String(text) => text,
+                    serde_json::Value::Array(items) => {
+                        items.iter().filter_map(|item| item.as_str()).collect::<Vec<_>>().join(" ")
+                    }
+                    other => other.to_string(),
+                };
+                (key, text)
+            })
+            .collect()
+    }
+}
+
+/// Reads one request, or `None` if the peer sent nothing usable.
+pub fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut headers = BTreeMap::new();
+    let mut head_bytes = line.len();
+    loop {
+        let mut header = String::new();
+        let read = reader.read_line(&mut header)?;
+        head_bytes += read;
+        if read == 0 || header == "\r\n" || header == "\n" || head_bytes > MAX_REQUEST_BYTES {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+        }
+    }
+    let length: usize = headers.get("content-length").and_then(|value| value.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length.min(MAX_REQUEST_BYTES)];
+    reader.read_exact(&mut body)?;
+    Ok(Some(Request { method: method.to_owned(), path: path.to_owned(), query: parse_form(query), headers, body }))
+}
+
+/// A response to write.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A JSON response.
+    pub fn json(status: u16, value: &serde_json::Value) -> Self {
+        Response::with_type(status, "application/json", value.to_string().into_bytes())
+    }
+
+    /// A response with a content type.
+    pub fn with_type(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        Response { status, headers: vec![("Content-Type".to_owned(), content_type.to_owned())], body }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The status line and headers, declaring `content_length` bytes of body.
+    pub fn head(&self, content_length: usize) -> Vec<u8> {
+        let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        for (name, value) in &self.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {content_length}\r\nConnection: close\r\n\r\n"));
+        head.into_bytes()
+    }
+
+    /// Writes the whole response.
+    pub fn write_to(&self, stream: &mut TcpStream) -> io::Result<()> {
+        stream.write_all(&self.head(self.body.len()))?;
+        stream.write_all(&self.body)?;
+        stream.flush()
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        302 => "Found",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        410 => "Gone",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// Decodes `a=1&b=two+words`.
+pub fn parse_form(text: &str) -> BTreeMap<String, String> {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+/// Decodes `%XX` and `+`; a malformed escape is kept as it is.
+pub fn percent_decode(text: &str) -> String {
+    let hex = |byte: u8| (byte as char).to_digit(16).map(|digit| digit as u8);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(high << 4 | low);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (other, _, _) => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes a query or form value.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,267 @@
+//! A local Skytells API for tests and for anyone scripting `skytells`.
+//!
+//! It speaks the device flow (RFC 8628) in the Skytells dialect or the plain RFC one,
+//! serves the verification page a person approves in the browser, checks personal
+//! access tokens and project access keys, and can be made slow, strict, broken or hostile
+//! through [`Scenario`]. Every request is logged with its arrival time, so tests can check
+//! how a client polls.
+//!
+//! ```
+//! use skytells_emulator::{Emulator, Scenario};
+//!
+//! let emulator = Emulator::start(Scenario::default()).unwrap();
+//! emulator.add_access_key("sk_proj_demo", "Demo Project");
+//! assert!(emulator.url().starts_with("http://127.0.0.1:"));
+//! ```
+//!
+//! It binds to 127.0.0.1 only, answers at most [`MAX_REQUESTS`] requests, and stops when
+//! dropped.
+
+pub mod browser;
+pub mod http;
+mod page;
+mod routes;
+pub mod scenario;
+pub mod state;
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+pub use scenario::{Break, Breakage, Dialect, Endpoint, Fault, Scenario, User};
+pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo};
+
+use routes::Reply;
+use state::State;
+
+/// The most requests one emulator answers before it stops accepting.
+pub const MAX_REQUESTS: u64 = 100_000;
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panicking request thread must not take the emulator down with it.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running emulator.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Starts on an ephemeral port of 127.0.0.1.
+    pub fn start(scenario: Scenario) -> io::Result<Self> {
+        Self::start_on(0, scenario)
+    }
+
+    /// Starts on `port` of 127.0.0.1 (0 for an ephemeral one).
+    pub fn start_on(port: u16, scenario: Scenario) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new(scenario, Instant::now())),
+            changed: Condvar::new(),
+            stop: AtomicBool::new(false),
+        });
+        let base_url = format!("http://{addr}");
+        let acceptor = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("emulator-accept".into())
+                .spawn(move || accept_loop(listener, shared, base_url))?
+        };
+        Ok(Emulator { addr, shared, acceptor: Some(acceptor) })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The current knobs.
+    pub fn scenario(&self) -> Scenario {
+        self.shared.lock().scenario.clone()
+    }
+
+    /// Changes the knobs for requests from now on.
+    pub fn set_scenario(&self, scenario: Scenario) {
+        self.shared.lock().scenario = scenario;
+    }
+
+    /// Approves a pending code, as the person in the browser would.
+    pub fn approve(&self, user_code: &str) -> bool {
+        self.notify(|state| state.approve(user_code))
+    }
+
+    /// Denies a pending code.
+    pub fn deny(&self, user_code: &str) -> bool {
+        self.notify(|state| state.decide(user_code, DeviceStatus::Denied))
+    }
+
+    /// Expires a pending code now.
+    pub fn expire(&self, user_code: &str) -> bool {
+        self.notify(|state| state.decide(user_code, DeviceStatus::Expired))
+    }
+
+    /// Makes `token` a valid personal access token with `scopes` (all scopes if empty).
+    pub fn add_token(&self, token: &str, scopes: &[&str]) {
+        let scopes: Vec<String> = if scopes.is_empty() {
+            [
+                "inference",
+                "projects.read",
+                "projects.write",
+                "deployments.read",
+                "deployments.write",
+                "keys.read",
+                "keys.write",
+                "account.read",
+            ]
+            .map(str::to_owned)
+            .to_vec()
+        } else {
+            scopes.iter().map(|scope| (*scope).to_owned()).collect()
+        };
+        self.notify(|state| {
+            let user = state.scenario.user.clone();
+            state.tokens.insert(token.to_owned(), (scopes, user));
+        });
+    }
+
+    /// Makes `access_key` a valid key of a project named `name`.
+    pub fn add_access_key(&self, access_key: &str, name: &str) {
+        let project = ProjectInfo {
+            id: format!("prj_{:04}", self.shared.lock().access_keys.len() + 1),
+            name: name.to_owned(),
+            slug: name.to_ascii_lowercase().replace(' ', "-"),
+        };
+        self.notify(|state| {
+            state.access_keys.insert(access_key.to_owned(), project);
+        });
+    }
+
+    /// Every device code issued, oldest first.
+    pub fn devices(&self) -> Vec<DeviceInfo> {
+        self.shared.lock().device_infos()
+    }
+
+    /// Waits until at least `count` device codes have been issued; returns the newest.
+    pub fn wait_for_device(&self, count: usize, timeout: Duration) -> Option<DeviceInfo> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        loop {
+            if state.devices.len() >= count {
+                return state.device_infos().pop();
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
+    /// Every request so far.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.shared.lock().log.clone()
+    }
+
+    /// The token polls so far.
+    pub fn polls(&self) -> Vec<LogEntry> {
+        self.log().into_iter().filter(|entry| entry.path == "/api/oauth/token").collect()
+    }
+
+    /// Blocks until the emulator stops (it stops after [`MAX_REQUESTS`]).
+    pub fn wait(mut self) {
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+
+    fn notify<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        let result = change(&mut self.shared.lock());
+        self.shared.changed.notify_all();
+        result
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept so the loop sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>, base_url: String) {
+    for (accepted, stream) in listener.incoming().enumerate() {
+        if shared.stop.load(Ordering::SeqCst) || accepted as u64 >= MAX_REQUESTS {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        let shared = Arc::clone(&shared);
+        let base_url = base_url.clone();
+        let _ = thread::Builder::new().name("emulator-conn".into()).spawn(move || serve(stream, &shared, &base_url));
+    }
+}
+
+fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
+    let Ok(Some(request)) = http::read_request(&mut stream) else { return };
+    let now = Instant::now();
+    let decision = {
+        let mut state = shared.lock();
+        let decision = routes::handle(&mut state, &request, base_url, now);
+        let status = match &decision.reply {
+            Reply::Full(response) | Reply::Truncated(response) => Some(response.status),
+            Reply::Drop => None,
+        };
+        let entry = LogEntry {
+            at_ms: state.elapsed_ms(now),
+            method: request.method.clone(),
+            path: request.path.clone(),
+            status,
+            content_type: request.header("content-type").map(str::to_owned),
+            user_agent: request.header("user-agent").map(str::to_owned),
+            authorized: request.header("authorization").is_some(),
+            body: String::from_utf8_lossy(&request.body[..request.body.len().min(4096)]).into_owned(),
+            note: decision.note.clone(),
+        };
+        state.log.push(entry);
+        state.requests += 1;
+        decision
+    };
+    shared.changed.notify_all();
+    if !decision.delay.is_zero() {
+        thread::sleep(decision.delay);
+    }
+    let _ = match decision.reply {
+        Reply::Full(response) => response.write_to(&mut stream),
+        Reply::Truncated(response) => {
+            let half = &response.body[..response.body.len() / 2];
+            stream.write_all(&response.head(response.body.len())).and_then(|_| stream.write_all(half))
+        }
+        Reply::Drop => Ok(()),
+    };
+}

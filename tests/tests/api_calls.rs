@@ -1,0 +1,90 @@
+//! One-shot API calls through both drivers, against the emulator on loopback.
+
+mod common;
+
+use std::time::Duration;
+
+use common::emulator;
+use skytells_auth::{ApiError, FetchIdentity, RequestLimits, Secret, TransportErrorKind, VerifyAccessKey, VerifyToken};
+use skytells_emulator::{Break, Breakage, Endpoint};
+
+fn token() -> String {
+    format!("sk_pat_{}", "ab12".repeat(16))
+}
+
+for_both_drivers!(a_registered_token_verifies_and_names_its_owner, |driver: common::Driver| {
+    let emulator = emulator(|_| {});
+    emulator.add_token(&token(), &[]);
+    let config = common::config(&emulator);
+    let secret = Secret::new(token());
+    assert_eq!(driver.execute(&VerifyToken { config: &config, token: &secret }), Ok(()));
+    let identity = driver.execute(&FetchIdentity { config: &config, token: &secret }).unwrap();
+    assert_eq!((identity.id.as_str(), identity.email.as_deref()), ("usr_0001", Some("ada@example.com")));
+    let request = &emulator.log()[0];
+    assert!(request.authorized);
+});
+
+for_both_drivers!(an_unknown_token_is_invalid_or_expired, |driver: common::Driver| {
+    let emulator = emulator(|_| {});
+    let config = common::config(&emulator);
+    let error = driver.execute(&VerifyToken { config: &config, token: &Secret::new(token()) }).unwrap_err();
+    assert_eq!(error, ApiError::TokenRejected);
+    assert!(error.to_string().starts_with("Token is invalid or expired"));
+});
+
+for_both_drivers!(a_token_without_the_scope_is_insufficient_scope, |driver: common::Driver| {
+    let emulator = emulator(|_| {});
+    emulator.add_token(&token(), &["inference"]);
+    let config = common::config(&emulator);
+    let error = driver.execute(&VerifyToken { config: &config, token: &Secret::new(token()) }).unwrap_err();
+    assert_eq!(error, ApiError::InsufficientScope { missing: Some("projects.read".into()) });
+});
+
+for_both_drivers!(access_keys_verify_to_their_project, |driver: common::Driver| {
+    let emulator = emulator(|_| {});
+    emulator.add_access_key("sk_proj_live_abc", "Weather App");
+    let config = common::config(&emulator);
+    let project = driver.execute(&VerifyAccessKey { config: &config, access_key: &Secret::new("sk_proj_live_abc") });
+    assert_eq!(project.unwrap().name.as_deref(), Some("Weather App"));
+    let unknown = driver.execute(&VerifyAccessKey { config: &config, access_key: &Secret::new("sk_proj_nope") });
+    assert_eq!(unknown, Err(ApiError::AccessKeyRejected));
+});
+
+for_both_drivers!(redirects_are_reported_not_followed, |driver: common::Driver| {
+    let emulator = emulator(|scenario| {
+        scenario.breaks = vec![Break {
+            endpoint: Endpoint::Me,
+            breakage: Breakage::RedirectTo { location: "http://evil.example/steal".into() },
+        }];
+    });
+    let config = common::config(&emulator);
+    let error = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) }).unwrap_err();
+    assert_eq!(error, ApiError::Redirect { status: 302, location: Some("http://evil.example/steal".into()) });
+    assert_eq!(emulator.log().len(), 1, "nothing followed the redirect");
+});
+
+for_both_drivers!(a_stalled_server_times_out_within_the_limit, |driver: common::Driver| {
+    let emulator = emulator(|scenario| {
+        scenario.breaks = vec![Break { endpoint: Endpoint::Me, breakage: Breakage::Stall { ms: 3000 } }];
+    });
+    let mut config = common::config(&emulator);
+    config.limits = RequestLimits { timeout: Duration::from_millis(400), ..RequestLimits::default() };
+    let started = std::time::Instant::now();
+    let error = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) }).unwrap_err();
+    let ApiError::Transport(transport) = error else { panic!("{error:?}") };
+    assert_eq!(transport.kind, TransportErrorKind::Timeout, "{transport}");
+    assert!(started.elapsed() < Duration::from_millis(2500));
+});
+
+for_both_drivers!(nothing_listening_is_a_connect_failure, |driver: common::Driver| {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let config =
+        skytells_auth::ApiConfig::new(skytells_auth::ApiBase::parse(&format!("http://127.0.0.1:{port}")).unwrap());
+    let error = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) }).unwrap_err();
+    let ApiError::Transport(transport) = error else { panic!("{error:?}") };
+    assert_eq!(transport.kind, TransportErrorKind::Connect, "{transport}");
+    assert!(!transport.to_string().contains(&token()));
+});

@@ -1,0 +1,80 @@
+//! The core runs under async-std with a hand-written HTTP/1.1 exchange: nothing in it
+//! needs tokio, reqwest or ureq.
+
+use std::time::{Duration, Instant};
+
+use async_std::io::{ReadExt, WriteExt};
+use async_std::net::TcpStream;
+use skytells_auth::{
+    ApiBase, ApiConfig, DeviceFlow, FlowEvent, Moment, Outcome, Scope, Transmit, TransportError, TransportErrorKind,
+};
+use skytells_emulator::{Emulator, Scenario};
+
+/// Sends a request over a fresh connection and reads the whole (Connection: close) answer.
+async fn send(transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
+    let failed = |error: std::io::Error| TransportError::new(TransportErrorKind::Io, error.to_string());
+    let request = transmit.request;
+    let authority = request.uri().authority().unwrap().to_string();
+    let mut stream = TcpStream::connect(&authority).await.map_err(failed)?;
+    let mut head =
+        format!("{} {} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n", request.method(), request.uri().path());
+    for (name, value) in request.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", request.body().len()));
+    stream.write_all(head.as_bytes()).await.map_err(failed)?;
+    stream.write_all(request.body()).await.map_err(failed)?;
+    let mut raw = Vec::new();
+    async_std::future::timeout(transmit.timeout, stream.read_to_end(&mut raw))
+        .await
+        .map_err(|_| TransportError::new(TransportErrorKind::Timeout, "timed out"))?
+        .map_err(failed)?;
+    let split = raw
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .ok_or_else(|| TransportError::new(TransportErrorKind::Io, "no header terminator"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status: u16 = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let mut response = http::Response::builder().status(status);
+    for line in head.lines().skip(1) {
+        if let Some((name, value)) = line.split_once(':') {
+            response = response.header(name.trim(), value.trim());
+        }
+    }
+    Ok(response.body(raw[split + 4..].to_vec()).unwrap())
+}
+
+#[async_std::test]
+async fn a_whole_device_flow_runs_under_async_std() {
+    let emulator = Emulator::start(Scenario {
+        interval: Some(1.0),
+        expires_in: Some(30.0),
+        auto_approve_after: Some(1.5),
+        ..Scenario::default()
+    })
+    .unwrap();
+    let config = ApiConfig::new(ApiBase::parse(&emulator.url()).unwrap());
+    let mut flow = DeviceFlow::new(config, vec![Scope::Inference]);
+    let origin = Instant::now();
+    let now = || Moment::from_duration(origin.elapsed());
+    let mut user_code = None;
+    while flow.outcome().is_none() {
+        while let Some(event) = flow.poll_event() {
+            if let FlowEvent::CodeIssued(code) = event {
+                user_code = Some(code.user_code);
+            }
+        }
+        if let Some(transmit) = flow.poll_transmit(now()) {
+            match send(transmit).await {
+                Ok(response) => flow.handle_response(now(), response).unwrap(),
+                Err(error) => flow.handle_transport_error(now(), error).unwrap(),
+            }
+        } else if let Some(wake_at) = flow.poll_timeout() {
+            async_std::task::sleep(wake_at.saturating_duration_since(now())).await;
+        }
+    }
+    assert!(matches!(flow.outcome(), Some(Outcome::Authorized(_))), "{:?}", flow.outcome());
+    assert_eq!(user_code.as_deref(), Some(emulator.devices()[0].user_code.as_str()));
+    assert_eq!(emulator.polls().len(), 2);
+    assert!(origin.elapsed() < Duration::from_secs(10));
+}
