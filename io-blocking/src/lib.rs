@@ -17,6 +17,8 @@
 //! }
 //! ```
 
+pub mod store;
+
 use std::io;
 use std::thread;
 use std::time::Instant;
@@ -24,6 +26,7 @@ use std::time::Instant;
 use skytells_auth::{
     ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError, TransportErrorKind,
 };
+pub use store::{CredentialStore, StoreError, StoreWarning, Updated};
 
 /// Runs the core's requests on the calling thread.
 #[derive(Debug, Clone)]

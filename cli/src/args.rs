@@ -1,0 +1,75 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Sign in to Skytells, link project access keys, and manage stored credentials.
+#[derive(Debug, Parser)]
+#[command(
+    name = "skytells",
+    version,
+    about = "Sign in to Skytells, link project access keys, and manage stored credentials",
+    after_help = "Environment:\n  SKYTELLS_TOKEN       personal access token; overrides the stored one\n  SKYTELLS_ACCESS_KEY  project access key; overrides the stored one\n  SKYTELLS_CONFIG_DIR  folder for credentials.json (default ~/.config/skytells)\n  SKYTELLS_API_URL     API base URL (default https://console.skytells.ai)\n  NO_COLOR             disable colour\n\nExit status: 0 ok, 1 failure, 2 usage, 4 not authenticated or credential rejected, 130 interrupted."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// API base URL; overrides SKYTELLS_API_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Folder holding credentials.json; overrides SKYTELLS_CONFIG_DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config_dir: Option<String>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in: through your browser (device flow), or with a personal access token.
+    Login(LoginArgs),
+    /// Store a project access key for project-scoped commands.
+    Link(LinkArgs),
+    /// Show who you are signed in as, and where each credential comes from.
+    Whoami(WhoamiArgs),
+    /// Remove the stored token and access key.
+    Logout(LogoutArgs),
+}
+
+/// `skytells login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Sign in with a personal access token (sk_pat_…) instead: asked for on a terminal,
+    /// read from standard input otherwise.
+    #[arg(long)]
+    pub token: bool,
+    /// Comma-separated scopes to request (default: inference,projects.read,deployments.read,account.read).
+    #[arg(long, value_name = "LIST", conflicts_with = "token")]
+    pub scopes: Option<String>,
+    /// Do not open a browser; just show the URL and code.
+    #[arg(long, conflicts_with = "token")]
+    pub no_browser: bool,
+}
+
+/// `skytells link`.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The project access key (sk_proj_…), or `-` to read it from standard input.
+    #[arg(value_name = "ACCESS_KEY")]
+    pub access_key: String,
+}
+
+/// `skytells whoami`.
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Print a JSON object (schema in README.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `skytells logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+}

@@ -1,0 +1,30 @@
+//! `skytells link`: store a project access key after the API vouches for it.
+
+use skytells_auth::{AccessKey, VerifyAccessKey};
+
+use crate::args::LinkArgs;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::prompt;
+
+/// Runs `skytells link`.
+pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
+    let raw = if args.access_key == "-" { prompt::stdin_line("access key")? } else { args.access_key.clone() };
+    let key = AccessKey::parse(&raw).map_err(|problem| {
+        CliError::usage(format!(
+            "That is not a project access key: {problem}. Copy the key (sk_proj_…) from your project's Settings in the Skytells console; nothing was saved."
+        ))
+    })?;
+    let api = context.api()?;
+    let store = context.store()?;
+    let project = context.driver().execute(&VerifyAccessKey { config: &api, access_key: key.secret() })?;
+    let now_ms = context.now_ms();
+    let updated = store.update(now_ms, |credentials| credentials.set_access_key(key.secret(), now_ms))?;
+    context.warn_all(&updated.warnings);
+    context.warn_if_env_overrides("access key");
+    let name = project.name.as_deref().unwrap_or(&project.id);
+    let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
+    println!("{} Linked project {name}{slug}", context.terminal.green("✔"));
+    println!("  Access key saved to {}", context.display_path(store.path()));
+    Ok(())
+}

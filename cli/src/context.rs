@@ -1,0 +1,116 @@
+//! What every command needs, gathered once: environment, paths, API, terminal.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use skytells_auth::{
+    credentials_path, resolve_api_base, resolve_credentials, vars, ApiConfig, Credentials, EnvSnapshot, FlagOverrides,
+    Resolved, Source,
+};
+use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreWarning};
+
+use crate::args::Cli;
+use crate::error::CliError;
+use crate::terminal::Terminal;
+
+/// The process's view of the world, for one command.
+#[derive(Debug)]
+pub struct Context {
+    /// Variables the core reads.
+    pub env: EnvSnapshot,
+    /// Command-line overrides.
+    pub flags: FlagOverrides,
+    /// Other variables the CLI reads (browser, display, colour).
+    pub process_env: HashMap<String, String>,
+    /// Terminal facts.
+    pub terminal: Terminal,
+}
+
+impl Context {
+    /// Reads the environment once.
+    pub fn new(cli: &Cli) -> Self {
+        let process_env: HashMap<String, String> = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.to_string_lossy().into_owned())))
+            .collect();
+        let env = EnvSnapshot::from_pairs(process_env.iter());
+        let flags =
+            FlagOverrides { api_url: cli.api_url.clone(), config_dir: cli.config_dir.clone(), ..Default::default() };
+        let no_color = process_env.get("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let dumb = process_env.get("TERM").is_some_and(|term| term == "dumb");
+        Context { env, flags, process_env, terminal: Terminal::detect(no_color, dumb) }
+    }
+
+    /// A variable other than the core's, when set and non-empty.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.process_env.get(name).map(String::as_str).filter(|value| !value.is_empty())
+    }
+
+    /// The credentials file.
+    pub fn store(&self) -> Result<CredentialStore, CliError> {
+        Ok(CredentialStore::new(credentials_path(&self.flags, &self.env)?))
+    }
+
+    /// The API to talk to.
+    pub fn api(&self) -> Result<ApiConfig, CliError> {
+        Ok(ApiConfig::new(resolve_api_base(&self.flags, &self.env)?.value))
+    }
+
+    /// An HTTP driver; built only by commands that make requests.
+    pub fn driver(&self) -> BlockingDriver {
+        BlockingDriver::new()
+    }
+
+    /// The credentials to use, given what the file holds.
+    pub fn resolve(&self, file: Option<&Credentials>) -> Resolved {
+        resolve_credentials(&self.flags, &self.env, file)
+    }
+
+    /// Milliseconds since the Unix epoch, for `created_at`.
+    pub fn now_ms(&self) -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis() as u64).unwrap_or(0)
+    }
+
+    /// `path` with the home folder shown as `~`.
+    pub fn display_path(&self, path: &Path) -> String {
+        if let Some(home) = self.var(vars::HOME) {
+            if let Ok(rest) = path.strip_prefix(home) {
+                return PathBuf::from("~").join(rest).display().to_string();
+            }
+        }
+        path.display().to_string()
+    }
+
+    /// Prints a warning on stderr.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        eprintln!("{} {message}", self.terminal.yellow("warning:"));
+    }
+
+    /// Prints the store's warnings.
+    pub fn warn_all(&self, warnings: &[StoreWarning]) {
+        for warning in warnings {
+            self.warn(warning);
+        }
+    }
+
+    /// Warns that a variable will keep overriding what a command stores.
+    pub fn warn_if_env_overrides(&self, what: &str) {
+        let (set, name) = match what {
+            "token" => (self.env.token().is_some(), vars::TOKEN),
+            _ => (self.env.access_key().is_some(), vars::ACCESS_KEY),
+        };
+        if set {
+            self.warn(format!(
+                "{name} is set in your environment; it takes precedence over the stored {what} until you unset it"
+            ));
+        }
+    }
+}
+
+/// How a credential's origin is named to people.
+pub fn describe_source(source: Source) -> String {
+    match source {
+        Source::Env(name) => name.to_owned(),
+        other => other.to_string(),
+    }
+}

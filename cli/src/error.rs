@@ -1,0 +1,87 @@
+//! Failures and the exit status each one maps to.
+
+use skytells_auth::{ApiError, ApiUrlError, CredentialProblem, NoConfigDir, ScopeError};
+use skytells_auth_blocking::StoreError;
+
+/// Exit statuses, as documented in README.md.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Something failed (network, server, file system, a denied or expired login).
+    pub const FAILURE: u8 = 1;
+    /// The command line was wrong, or a needed confirmation could not be asked for.
+    pub const USAGE: u8 = 2;
+    /// Not authenticated, or the credential was rejected or lacks a scope.
+    pub const AUTH: u8 = 4;
+    /// Interrupted with Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// A message for the user and the exit status that goes with it.
+#[derive(Debug)]
+pub struct CliError {
+    /// What happened and what to do.
+    pub message: String,
+    /// The exit status.
+    pub code: u8,
+}
+
+impl CliError {
+    /// A general failure.
+    pub fn failure(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: exit::FAILURE }
+    }
+
+    /// A usage error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: exit::USAGE }
+    }
+
+    /// An authentication problem.
+    pub fn auth(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: exit::AUTH }
+    }
+}
+
+impl From<ApiError> for CliError {
+    fn from(error: ApiError) -> Self {
+        let code = match error {
+            ApiError::TokenRejected
+            | ApiError::AccessKeyRejected
+            | ApiError::Unauthorized { .. }
+            | ApiError::InsufficientScope { .. } => exit::AUTH,
+            _ => exit::FAILURE,
+        };
+        CliError { message: error.to_string(), code }
+    }
+}
+
+impl From<CredentialProblem> for CliError {
+    fn from(problem: CredentialProblem) -> Self {
+        CliError::auth(problem.to_string())
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(error: StoreError) -> Self {
+        CliError::failure(error.to_string())
+    }
+}
+
+impl From<ApiUrlError> for CliError {
+    fn from(error: ApiUrlError) -> Self {
+        CliError::usage(format!("invalid API URL (from --api-url or SKYTELLS_API_URL): {error}"))
+    }
+}
+
+impl From<NoConfigDir> for CliError {
+    fn from(error: NoConfigDir) -> Self {
+        CliError::failure(error.to_string())
+    }
+}
+
+impl From<ScopeError> for CliError {
+    fn from(error: ScopeError) -> Self {
+        CliError::usage(format!("--scopes: {error}"))
+    }
+}

@@ -1,0 +1,288 @@
+//! The credentials file on disk: read, and rewritten atomically under a lock.
+//!
+//! Every rewrite takes an exclusive lock on a sibling lock file, reads the current file,
+//! applies the change, writes a temporary file in the same folder (0600, fsynced),
+//! renames it over the old one and fsyncs the folder. A reader therefore sees the old
+//! file or the new one, never a mix, and two processes never lose each other's update.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use skytells_auth::{Credentials, CredentialsError};
+
+/// Permission bits of the credentials file.
+pub const FILE_MODE: u32 = 0o600;
+/// Permission bits of the folder holding it.
+pub const DIR_MODE: u32 = 0o700;
+
+/// Why the store could not do its job. Messages name the path and the fix, never the
+/// file's contents.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file system call failed.
+    #[error("could not {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The file exists but cannot be read as credentials.
+    #[error("the credentials file {} cannot be read: {problem}. Fix or delete it, then run `skytells login`", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: CredentialsError,
+    },
+    /// Something other than a regular file is where the credentials file should be.
+    #[error("{} is {what}, not a credentials file; move it away or set SKYTELLS_CONFIG_DIR to another folder", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// "a directory", "a symbolic link", …
+        what: &'static str,
+    },
+}
+
+/// Something the user should hear about, though nothing failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreWarning {
+    /// Permissions were looser than they should be and were tightened.
+    Tightened {
+        /// File or folder.
+        path: PathBuf,
+        /// The mode it had.
+        was: u32,
+        /// The mode it has now.
+        now: u32,
+    },
+    /// An unreadable credentials file was copied aside before being replaced.
+    BackedUp {
+        /// The unreadable file.
+        path: PathBuf,
+        /// Where the copy is.
+        backup: PathBuf,
+        /// Why it could not be read.
+        problem: CredentialsError,
+    },
+}
+
+impl std::fmt::Display for StoreWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreWarning::Tightened { path, was, now } => {
+                write!(f, "{} was accessible to other users (mode {was:04o}); changed it to {now:04o}", path.display())
+            }
+            StoreWarning::BackedUp { path, backup, problem } => write!(
+                f,
+                "the credentials file {} could not be read ({problem}); it was kept as {} and replaced",
+                path.display(),
+                backup.display()
+            ),
+        }
+    }
+}
+
+/// The result of a rewrite.
+#[derive(Debug)]
+pub struct Updated<T> {
+    /// What the change returned.
+    pub value: T,
+    /// What the user should hear about.
+    pub warnings: Vec<StoreWarning>,
+    /// Whether the file now exists (it is removed when nothing is left in it).
+    pub written: bool,
+}
+
+/// The credentials file at one path.
+#[derive(Debug, Clone)]
+pub struct CredentialStore {
+    path: PathBuf,
+}
+
+impl CredentialStore {
+    /// The store at `path` (usually from [`skytells_auth::credentials_path`]).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CredentialStore { path: path.into() }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the file: `None` when there is none. A file readable by others is tightened
+    /// to 0600, with a warning.
+    pub fn load(&self) -> Result<(Option<Credentials>, Vec<StoreWarning>), StoreError> {
+        let Some(bytes) = self.read_existing()? else { return Ok((None, Vec::new())) };
+        let credentials =
+            Credentials::parse(&bytes).map_err(|problem| StoreError::Corrupt { path: self.path.clone(), problem })?;
+        let warnings = tighten(&self.path, FILE_MODE)?.into_iter().collect();
+        Ok((Some(credentials), warnings))
+    }
+
+    /// Applies `change` to the stored credentials under the lock and writes the result
+    /// atomically. An unreadable file is copied aside (`credentials.json.corrupt-<ms>`)
+    /// and replaced, with a warning. When nothing is left, the file is removed.
+    pub fn update<T>(&self, now_ms: u64, change: impl FnOnce(&mut Credentials) -> T) -> Result<Updated<T>, StoreError> {
+        let dir = self.dir();
+        let mut warnings = ensure_dir(&dir)?;
+        let _lock = self.lock(&dir)?;
+        let mut credentials = match self.read_existing()? {
+            None => Credentials::empty(),
+            Some(bytes) => match Credentials::parse(&bytes) {
+                Ok(credentials) => credentials,
+                Err(problem) => {
+                    let backup = self.back_up(&bytes, now_ms)?;
+                    warnings.push(StoreWarning::BackedUp { path: self.path.clone(), backup, problem });
+                    Credentials::empty()
+                }
+            },
+        };
+        if let Some(loose) = current_mode(&self.path).filter(|mode| mode & 0o077 != 0) {
+            warnings.push(StoreWarning::Tightened { path: self.path.clone(), was: loose, now: FILE_MODE });
+        }
+        let value = change(&mut credentials);
+        let written = !credentials.is_empty();
+        if written {
+            self.write_atomically(&dir, &credentials.to_bytes())?;
+        } else {
+            remove_if_present(&self.path)?;
+            sync_dir(&dir)?;
+        }
+        Ok(Updated { value, warnings, written })
+    }
+
+    fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    fn read_existing(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        match fs::symlink_metadata(&self.path) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(io_error("read", &self.path, source)),
+            Ok(meta) if meta.is_dir() => {
+                return Err(StoreError::NotAFile { path: self.path.clone(), what: "a directory" })
+            }
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(StoreError::NotAFile { path: self.path.clone(), what: "a symbolic link" })
+            }
+            Ok(meta) if !meta.is_file() => {
+                return Err(StoreError::NotAFile { path: self.path.clone(), what: "a special file" })
+            }
+            Ok(_) => {}
+        }
+        fs::read(&self.path).map(Some).map_err(|source| io_error("read", &self.path, source))
+    }
+
+    fn lock(&self, dir: &Path) -> Result<File, StoreError> {
+        let name = format!(".{}.lock", self.file_name());
+        let lock_path = dir.join(name);
+        let lock = private_options().read(true).write(true).create(true).truncate(false).open(&lock_path);
+        let lock = lock.map_err(|source| io_error("create the lock file", &lock_path, source))?;
+        lock.lock().map_err(|source| io_error("lock", &lock_path, source))?;
+        Ok(lock)
+    }
+
+    fn back_up(&self, bytes: &[u8], now_ms: u64) -> Result<PathBuf, StoreError> {
+        let backup = self.path.with_file_name(format!("{}.corrupt-{now_ms}", self.file_name()));
+        let mut file = private_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&backup)
+            .map_err(|source| io_error("back up", &backup, source))?;
+        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|source| io_error("back up", &backup, source))?;
+        Ok(backup)
+    }
+
+    fn write_atomically(&self, dir: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        let temp = dir.join(format!(".{}.tmp-{}", self.file_name(), std::process::id()));
+        remove_if_present(&temp)?;
+        let result = (|| {
+            let mut file = private_options().write(true).create_new(true).open(&temp)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            fs::rename(&temp, &self.path)
+        })();
+        if let Err(source) = result {
+            let _ = fs::remove_file(&temp);
+            return Err(io_error("write", &self.path, source));
+        }
+        sync_dir(dir)
+    }
+
+    fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "credentials.json".into())
+    }
+}
+
+fn io_error(action: &'static str, path: &Path, source: io::Error) -> StoreError {
+    StoreError::Io { action, path: path.to_path_buf(), source }
+}
+
+fn remove_if_present(path: &Path) -> Result<(), StoreError> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(io_error("remove", path, error)),
+        _ => Ok(()),
+    }
+}
+
+/// Creates the folder (0700) if missing; tightens an existing one that others can enter.
+fn ensure_dir(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
+    builder.create(dir).map_err(|source| io_error("create the folder", dir, source))?;
+    Ok(tighten(dir, DIR_MODE)?.into_iter().collect())
+}
+
+#[cfg(unix)]
+fn current_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::symlink_metadata(path).ok().map(|meta| meta.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn current_mode(_path: &Path) -> Option<u32> {
+    None
+}
+
+/// Sets `mode` if others have any access now.
+fn tighten(path: &Path, mode: u32) -> Result<Option<StoreWarning>, StoreError> {
+    let Some(was) = current_mode(path).filter(|was| was & 0o077 != 0) else { return Ok(None) };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(|source| io_error("change permissions of", path, source))?;
+    }
+    Ok(Some(StoreWarning::Tightened { path: path.to_path_buf(), was, now: mode }))
+}
+
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
+    options
+}
+
+/// Makes a rename or removal in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    File::open(dir).and_then(|handle| handle.sync_all()).map_err(|source| io_error("sync", dir, source))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
