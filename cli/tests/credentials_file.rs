@@ -1,0 +1,74 @@
+//! The credentials file's edges: corrupt, loose modes, not a file.
+
+mod common;
+
+use common::{mode, set_mode, token, Sandbox};
+
+#[test]
+fn a_corrupt_file_is_kept_aside_not_silently_overwritten() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    sandbox.write_credentials("{\"token\": \"sk_pat_trunc");
+    let whoami = sandbox.run(&["whoami"], "");
+    assert_eq!(whoami.code, Some(4));
+    assert!(whoami.stderr.contains("cannot be read: it is not valid JSON (unexpected end of file at line 1, column 23). Fix or delete it"), "{}", whoami.stderr);
+
+    let run = sandbox.run(&["login", "--token"], &token("ab"));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let backups: Vec<_> = std::fs::read_dir(sandbox.config_dir())
+        .unwrap()
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("credentials.json.corrupt-"))
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(std::fs::read_to_string(backups[0].path()).unwrap(), "{\"token\": \"sk_pat_trunc");
+    assert!(run.stderr.contains("could not be read (it is not valid JSON"), "{}", run.stderr);
+    assert!(run.stderr.contains("it was kept as"), "{}", run.stderr);
+    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
+}
+
+#[test]
+fn loose_permissions_are_tightened_with_a_warning() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_access_key("sk_proj_a", "A");
+    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    set_mode(&sandbox.credentials(), 0o644);
+    set_mode(&sandbox.config_dir(), 0o755);
+    let run = sandbox.run(&["link", "sk_proj_a"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("config was accessible to other users (mode 0755); changed it to 0700"), "{}", run.stderr);
+    assert!(run.stderr.contains("credentials.json was accessible to other users (mode 0644); changed it to 0600"), "{}", run.stderr);
+    assert_eq!(mode(&sandbox.credentials()), 0o600);
+    assert_eq!(mode(&sandbox.config_dir()), 0o700);
+}
+
+#[test]
+fn a_directory_or_symlink_where_the_file_belongs_is_refused() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_access_key("sk_proj_a", "A");
+    std::fs::create_dir_all(sandbox.credentials()).unwrap();
+    let run = sandbox.run(&["link", "sk_proj_a"], "");
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("credentials.json is a directory, not a credentials file"), "{}", run.stderr);
+
+    std::fs::remove_dir(sandbox.credentials()).unwrap();
+    let target = sandbox.home.path().join("elsewhere.json");
+    std::fs::write(&target, "{}").unwrap();
+    std::os::unix::fs::symlink(&target, sandbox.credentials()).unwrap();
+    let run = sandbox.run(&["link", "sk_proj_a"], "");
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("is a symbolic link, not a credentials file"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "{}");
+}
+
+#[test]
+fn a_missing_config_folder_is_created_private() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_access_key("sk_proj_a", "A");
+    let nested = sandbox.home.path().join("a/b/c");
+    let mut command = sandbox.command(&["link", "sk_proj_a"]);
+    command.env("SKYTELLS_CONFIG_DIR", &nested);
+    assert_eq!(sandbox.run_command(command, "").code, Some(0));
+    assert_eq!(mode(&nested), 0o700);
+    assert_eq!(mode(&nested.join("credentials.json")), 0o600);
+}

@@ -1,0 +1,261 @@
+//! `skytells login`, through the real binary against the emulator.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{mode, token, Sandbox};
+use skytells_emulator::DeviceStatus;
+
+
+#[test]
+fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
+    let sandbox = Sandbox::new(|_| {});
+    let (browser, opened) = sandbox.browser_recorder();
+    let mut command = sandbox.command(&["login"]);
+    command.env("BROWSER", &browser);
+    let child = sandbox.spawn(command);
+    // The person opens the URL the CLI handed to the browser, and approves there.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !opened.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = std::fs::read_to_string(&opened).expect("BROWSER was started with the URL");
+    let code = &sandbox.emulator.devices()[0].user_code;
+    assert_eq!(url, format!("{}/device?user_code={code}", sandbox.emulator.url()));
+    skytells_emulator::browser::decide_on_page(&url, true).unwrap();
+    let run: common::Run = child.wait_with_output().unwrap().into();
+
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("Initiating device authorization..."), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("  Your device code is: {code}\n")), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!(
+        "  Open this URL in your browser to authorize:\n  {}/device\n",
+        sandbox.emulator.url()
+    )));
+    assert!(run.stderr.contains("Opened your browser. Approve only if it shows the same code."));
+    assert!(run.stderr.contains("You are authorizing this device to use your Skytells account. The code expires in 30 seconds."));
+    assert!(run.stderr.contains("  Waiting for authorization..."));
+    let saved = sandbox.credentials();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to ~/config/credentials.json\n"
+        )
+    );
+    let credentials = sandbox.read_credentials();
+    let stored = credentials["token"].as_str().unwrap();
+    assert!(stored.starts_with("sk_pat_") && stored.len() == 71);
+    assert!(!run.all().contains(stored), "the token was printed");
+    assert_eq!(credentials["scopes"], serde_json::json!(["inference", "projects.read", "deployments.read", "account.read"]));
+    let created_at = credentials["created_at"].as_u64().unwrap();
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    assert!(now_ms - created_at < 60_000);
+    assert_eq!(mode(&saved), 0o600);
+    assert_eq!(mode(&sandbox.config_dir()), 0o700);
+}
+
+#[test]
+fn requested_scopes_are_sent_and_stored() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
+    let run = sandbox.run(&["login", "--scopes", " inference, projects.write,inference", "--no-browser"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(sandbox.emulator.devices()[0].scopes, ["inference", "projects.write"]);
+    assert_eq!(sandbox.read_credentials()["scopes"], serde_json::json!(["inference", "projects.write"]));
+}
+
+#[test]
+fn unknown_scopes_are_refused_before_any_request() {
+    let sandbox = Sandbox::new(|_| {});
+    let run = sandbox.run(&["login", "--scopes", "inference,projects.reed"], "");
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("unknown scope `projects.reed` (did you mean `projects.read`?). Valid scopes: inference,"), "{}", run.stderr);
+    assert!(sandbox.emulator.log().is_empty());
+}
+
+#[test]
+fn a_denied_login_saves_nothing() {
+    let sandbox = Sandbox::new(|_| {});
+    let child = sandbox.spawn(sandbox.command(&["login", "--no-browser"]));
+    let code = sandbox.emulator.wait_for_device(1, Duration::from_secs(10)).unwrap().user_code;
+    assert!(sandbox.emulator.deny(&code));
+    let run: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("Authorization was denied in the browser; nothing was saved."), "{}", run.stderr);
+    assert!(!sandbox.credentials().exists());
+}
+
+#[test]
+fn an_expired_code_says_to_run_login_again() {
+    let sandbox = Sandbox::new(|scenario| scenario.expires_in = Some(2.0));
+    let run = sandbox.run(&["login", "--no-browser"], "");
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("The device code expired before it was approved (codes stay valid for 2 seconds); nothing was saved. Run `skytells login` again."), "{}", run.stderr);
+    assert!(!sandbox.credentials().exists());
+}
+
+#[test]
+fn no_browser_is_opened_without_a_display_or_over_ssh() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
+    let run = sandbox.run(&["login"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("Not opening a browser (there is no display): open the URL on any device and enter the code."));
+
+    let mut over_ssh = sandbox.command(&["login"]);
+    over_ssh.env("DISPLAY", ":0").env("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 5555");
+    let run = sandbox.run_command(over_ssh, "");
+    assert!(run.stderr.contains("Not opening a browser (this is an SSH session)"), "{}", run.stderr);
+}
+
+#[test]
+fn a_non_web_verification_url_is_never_opened() {
+    let sandbox = Sandbox::new(|scenario| scenario.verification_uri = Some("file:///etc/passwd".into()));
+    let (browser, opened) = sandbox.browser_recorder();
+    let mut command = sandbox.command(&["login"]);
+    command.env("BROWSER", &browser);
+    let run = sandbox.run_command(command, "");
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("`verification_uri` is not an http(s) URL"), "{}", run.stderr);
+    assert!(!opened.exists());
+    assert!(!sandbox.credentials().exists());
+}
+
+#[test]
+fn hostile_server_strings_cannot_drive_the_terminal() {
+    let sandbox = Sandbox::new(|scenario| {
+        scenario.hostile_strings = true;
+        scenario.auto_approve_after = Some(0.0);
+    });
+    let run = sandbox.run(&["login", "--no-browser"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(!run.all().contains('\u{1b}') && !run.all().contains('\u{7}'), "{:?}", run.all());
+    assert!(run.stdout.contains("Logged in as Ada Lovelace[2J]0;pwned (ada@example.com)"), "{}", run.stdout);
+}
+
+#[test]
+fn an_environment_token_is_announced_as_still_taking_precedence() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
+    let mut command = sandbox.command(&["login", "--no-browser"]);
+    command.env("SKYTELLS_TOKEN", token("ab"));
+    let run = sandbox.run_command(command, "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("warning: SKYTELLS_TOKEN is set in your environment; it takes precedence over the stored token until you unset it"));
+}
+
+#[test]
+fn without_a_terminal_an_existing_login_is_replaced_without_asking() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
+    sandbox.write_credentials(&format!(r#"{{"token":"{}","api_key":"legacy"}}"#, token("cd")));
+    let run = sandbox.run(&["login", "--no-browser"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let credentials = sandbox.read_credentials();
+    assert_ne!(credentials["token"], token("cd").as_str());
+    assert_eq!(credentials["api_key"], "legacy");
+}
+
+#[test]
+fn ctrl_c_during_login_exits_130_and_writes_nothing() {
+    let sandbox = Sandbox::new(|_| {});
+    let before = format!(r#"{{"token":"{}"}}"#, token("ef"));
+    sandbox.write_credentials(&before);
+    let child = sandbox.spawn(sandbox.command(&["login", "--no-browser"]));
+    sandbox.emulator.wait_for_device(1, Duration::from_secs(10)).unwrap();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let run: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert!(run.stderr.contains("Interrupted"));
+    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), before);
+    assert_eq!(sandbox.emulator.devices()[0].status, DeviceStatus::Pending);
+}
+
+#[test]
+fn a_pasted_token_is_checked_with_the_api_then_saved() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    let run = sandbox.run(&["login", "--token"], &format!("{}\n", token("ab")));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.starts_with("✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n"));
+    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
+    assert!(sandbox.read_credentials().get("scopes").is_none());
+    assert!(!run.all().contains(&token("ab")));
+    let paths: Vec<String> = sandbox.emulator.log().into_iter().map(|entry| entry.path).collect();
+    assert_eq!(paths, ["/api/v1/cli/projects", "/api/v1/cli/me"]);
+}
+
+#[test]
+fn a_malformed_token_is_refused_before_any_request_without_echoing_it() {
+    let sandbox = Sandbox::new(|_| {});
+    let secret = "sk_pat_0123456789abcdef";
+    let run = sandbox.run(&["login", "--token"], &format!("{secret}\n"));
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("That is not a personal access token: a personal access token is sk_pat_ followed by exactly 64 hex characters; this one has 16 after the prefix."), "{}", run.stderr);
+    assert!(!run.all().contains(secret));
+    assert!(sandbox.emulator.log().is_empty());
+    assert!(!sandbox.credentials().exists());
+}
+
+#[test]
+fn an_unknown_token_is_invalid_or_expired_and_changes_nothing() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.write_credentials(r#"{"access_key":"sk_proj_keep"}"#);
+    let run = sandbox.run(&["login", "--token"], &token("9f"));
+    assert_eq!(run.code, Some(4));
+    assert!(run.stderr.contains("error: Token is invalid or expired. Generate a new token at https://console.skytells.ai/settings/tokens, then run `skytells login`."), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), r#"{"access_key":"sk_proj_keep"}"#);
+}
+
+#[test]
+fn an_empty_standard_input_is_a_clear_error() {
+    let sandbox = Sandbox::new(|_| {});
+    let run = sandbox.run(&["login", "--token"], "");
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("no token on standard input"), "{}", run.stderr);
+}
+
+#[test]
+fn a_token_lacking_a_scope_is_saved_with_a_warning() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &["inference"]);
+    let run = sandbox.run(&["login", "--token"], &token("ab"));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("warning: the token was accepted, but: Insufficient scope (this needs `projects.read`)"), "{}", run.stderr);
+}
+
+#[test]
+fn the_token_prompt_on_a_terminal_does_not_echo() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    let run = common::in_terminal(&sandbox.command(&["login", "--token"]), &format!("{}\n", token("ab")), 100);
+    assert!(run.stdout.contains("Paste your personal access token (input is hidden):"), "{run:?}");
+    assert!(run.stdout.contains("Authenticated successfully!"), "{run:?}");
+    assert!(!run.stdout.contains(&token("ab")), "the token was echoed: {run:?}");
+    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
+}
+
+#[test]
+fn the_spinner_runs_on_a_terminal_and_clears_its_line() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(1.5));
+    let run = common::in_terminal(&sandbox.command(&["login", "--no-browser"]), "", 100);
+    assert!(run.stdout.contains("\r\u{1b}[2K⠋ Initiating device authorization..."), "{run:?}");
+    assert!(run.stdout.contains(" Waiting for authorization..."), "{run:?}");
+    assert!(run.stdout.contains("Authenticated successfully!"), "{run:?}");
+    // About 1.5 s at 10 frames a second: a bounded number of redraws, not a flood.
+    let redraws = run.stdout.matches("\r\u{1b}[2K").count();
+    assert!((5..60).contains(&redraws), "{redraws} redraws");
+}
+
+#[test]
+fn a_terminal_that_reports_no_size_gets_plain_lines() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(1.5));
+    let run = common::in_terminal(&sandbox.command(&["login", "--no-browser"]), "", 0);
+    assert!(run.stdout.contains("Authenticated successfully!"), "{run:?}");
+    assert!(!run.stdout.contains('⠋') && !run.stdout.contains("\u{1b}[2K"), "{run:?}");
+}
+
+#[test]
+fn piped_output_gets_plain_lines_and_no_colour() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
+    let run = sandbox.run(&["login", "--no-browser"], "");
+    assert!(!run.all().contains('\r') && !run.all().contains('⠋') && !run.all().contains('\u{1b}'), "{run:?}");
+}
