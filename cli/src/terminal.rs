@@ -94,7 +94,8 @@ impl Spinner {
                         break;
                     }
                     let text = message.lock().map(|text| text.clone()).unwrap_or_default();
-                    let line: String = format!("{frame} {}", text.trim_start()).chars().take(usize::from(width) - 1).collect();
+                    let line: String =
+                        format!("{frame} {}", text.trim_start()).chars().take(usize::from(width) - 1).collect();
                     let mut stderr = std::io::stderr().lock();
                     let _ = write!(stderr, "\r\u{1b}[2K{line}");
                     let _ = stderr.flush();

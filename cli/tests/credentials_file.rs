@@ -11,7 +11,13 @@ fn a_corrupt_file_is_kept_aside_not_silently_overwritten() {
     sandbox.write_credentials("{\"token\": \"sk_pat_trunc");
     let whoami = sandbox.run(&["whoami"], "");
     assert_eq!(whoami.code, Some(4));
-    assert!(whoami.stderr.contains("cannot be read: it is not valid JSON (unexpected end of file at line 1, column 23). Fix or delete it"), "{}", whoami.stderr);
+    assert!(
+        whoami.stderr.contains(
+            "cannot be read: it is not valid JSON (unexpected end of file at line 1, column 23). Fix or delete it"
+        ),
+        "{}",
+        whoami.stderr
+    );
 
     let run = sandbox.run(&["login", "--token"], &token("ab"));
     assert_eq!(run.code, Some(0), "{run:?}");
@@ -36,8 +42,16 @@ fn loose_permissions_are_tightened_with_a_warning() {
     set_mode(&sandbox.config_dir(), 0o755);
     let run = sandbox.run(&["link", "sk_proj_a"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stderr.contains("config was accessible to other users (mode 0755); changed it to 0700"), "{}", run.stderr);
-    assert!(run.stderr.contains("credentials.json was accessible to other users (mode 0644); changed it to 0600"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("config was accessible to other users (mode 0755); changed it to 0700"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("credentials.json was accessible to other users (mode 0644); changed it to 0600"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(mode(&sandbox.credentials()), 0o600);
     assert_eq!(mode(&sandbox.config_dir()), 0o700);
 }

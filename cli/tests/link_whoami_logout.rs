@@ -9,10 +9,14 @@ use serde_json::json;
 fn link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_access_key("sk_proj_weather_1", "Weather App");
-    sandbox.write_credentials(&format!(r#"{{"token":"{}","api_key":"legacy","created_at":1776076200000}}"#, token("ab")));
+    sandbox
+        .write_credentials(&format!(r#"{{"token":"{}","api_key":"legacy","created_at":1776076200000}}"#, token("ab")));
     let run = sandbox.run(&["link", "sk_proj_weather_1"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(run.stdout, "✔ Linked project Weather App (weather-app)\n  Access key saved to ~/config/credentials.json\n");
+    assert_eq!(
+        run.stdout,
+        "✔ Linked project Weather App (weather-app)\n  Access key saved to ~/config/credentials.json\n"
+    );
     assert_eq!(
         sandbox.read_credentials(),
         json!({"token": token("ab"), "api_key": "legacy", "created_at": 1776076200000u64, "access_key": "sk_proj_weather_1"})
@@ -34,9 +38,15 @@ fn link_refuses_bad_keys_and_changes_nothing() {
     let sandbox = Sandbox::new(|_| {});
     let run = sandbox.run(&["link", "sk_proj_has/slash"], "");
     assert_eq!(run.code, Some(2));
-    assert!(run.stderr.contains("That is not a project access key: the access key has an invalid character at position 12"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("That is not a project access key: the access key has an invalid character at position 12"),
+        "{}",
+        run.stderr
+    );
     let run = sandbox.run(&["link", &token("ab")], "");
-    assert!(run.stderr.contains("this is a personal access token (sk_pat_…), not a project access key; use `skytells login --token` for tokens"));
+    assert!(run.stderr.contains(
+        "this is a personal access token (sk_pat_…), not a project access key; use `skytells login --token` for tokens"
+    ));
     assert!(!run.all().contains(&token("ab")));
     assert!(sandbox.emulator.log().is_empty());
     let run = sandbox.run(&["link", "sk_proj_unknown"], "");
@@ -52,7 +62,13 @@ fn link_warns_when_the_environment_key_wins() {
     let mut command = sandbox.command(&["link", "sk_proj_a"]);
     command.env("SKYTELLS_ACCESS_KEY", "sk_proj_other");
     let run = sandbox.run_command(command, "");
-    assert!(run.stderr.contains("warning: SKYTELLS_ACCESS_KEY is set in your environment; it takes precedence over the stored access key"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: SKYTELLS_ACCESS_KEY is set in your environment; it takes precedence over the stored access key"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -61,7 +77,10 @@ fn whoami_without_credentials_is_the_guides_not_authenticated() {
     let run = sandbox.run(&["whoami"], "");
     assert_eq!(run.code, Some(4));
     assert!(run.stdout.contains("✖ Not logged in to http://127.0.0.1:"), "{}", run.stdout);
-    assert_eq!(run.stderr, "error: You are not authenticated. Run `skytells login`, or set SKYTELLS_TOKEN in your environment.\n");
+    assert_eq!(
+        run.stderr,
+        "error: You are not authenticated. Run `skytells login`, or set SKYTELLS_TOKEN in your environment.\n"
+    );
 }
 
 #[test]
@@ -107,7 +126,12 @@ fn a_malformed_environment_token_is_named_without_a_request() {
     command.env("SKYTELLS_TOKEN", "sk_pat_short");
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(4));
-    assert!(run.stderr.contains("error: the personal access token from the environment variable SKYTELLS_TOKEN is not valid"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: the personal access token from the environment variable SKYTELLS_TOKEN is not valid"),
+        "{}",
+        run.stderr
+    );
     assert!(sandbox.emulator.log().is_empty());
 }
 
@@ -210,7 +234,9 @@ fn logout_without_a_terminal_needs_force() {
     command.env("SKYTELLS_TOKEN", token("cd"));
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.starts_with("✔ Logged out. Removed the stored token and access key from ~/config/credentials.json"));
+    assert!(run
+        .stdout
+        .starts_with("✔ Logged out. Removed the stored token and access key from ~/config/credentials.json"));
     assert!(run.stderr.contains("warning: SKYTELLS_TOKEN is still set in your environment"), "{}", run.stderr);
     assert_eq!(sandbox.read_credentials(), json!({"api_key": "legacy"}));
 }
@@ -228,7 +254,11 @@ fn logout_on_a_terminal_asks_first() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let run = common::in_terminal(&sandbox.command(&["logout"]), "n\n", 100);
-    assert!(run.stdout.contains("Log out? This removes the stored token and access key from ~/config/credentials.json. [y/N]"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Log out? This removes the stored token and access key from ~/config/credentials.json. [y/N]"),
+        "{run:?}"
+    );
     assert!(run.stdout.contains("Logout cancelled; nothing was removed."), "{run:?}");
     assert!(sandbox.credentials().exists());
     let run = common::in_terminal(&sandbox.command(&["logout"]), "y\n", 100);

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use common::{mode, token, Sandbox};
 use skytells_emulator::DeviceStatus;
 
-
 #[test]
 fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     let sandbox = Sandbox::new(|_| {});
@@ -29,12 +28,13 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stderr.contains("Initiating device authorization..."), "{}", run.stderr);
     assert!(run.stderr.contains(&format!("  Your device code is: {code}\n")), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!(
-        "  Open this URL in your browser to authorize:\n  {}/device\n",
-        sandbox.emulator.url()
-    )));
+    assert!(run
+        .stderr
+        .contains(&format!("  Open this URL in your browser to authorize:\n  {}/device\n", sandbox.emulator.url())));
     assert!(run.stderr.contains("Opened your browser. Approve only if it shows the same code."));
-    assert!(run.stderr.contains("You are authorizing this device to use your Skytells account. The code expires in 30 seconds."));
+    assert!(run
+        .stderr
+        .contains("You are authorizing this device to use your Skytells account. The code expires in 30 seconds."));
     assert!(run.stderr.contains("  Waiting for authorization..."));
     let saved = sandbox.credentials();
     assert_eq!(
@@ -47,7 +47,10 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     let stored = credentials["token"].as_str().unwrap();
     assert!(stored.starts_with("sk_pat_") && stored.len() == 71);
     assert!(!run.all().contains(stored), "the token was printed");
-    assert_eq!(credentials["scopes"], serde_json::json!(["inference", "projects.read", "deployments.read", "account.read"]));
+    assert_eq!(
+        credentials["scopes"],
+        serde_json::json!(["inference", "projects.read", "deployments.read", "account.read"])
+    );
     let created_at = credentials["created_at"].as_u64().unwrap();
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
     assert!(now_ms - created_at < 60_000);
@@ -69,7 +72,11 @@ fn unknown_scopes_are_refused_before_any_request() {
     let sandbox = Sandbox::new(|_| {});
     let run = sandbox.run(&["login", "--scopes", "inference,projects.reed"], "");
     assert_eq!(run.code, Some(2));
-    assert!(run.stderr.contains("unknown scope `projects.reed` (did you mean `projects.read`?). Valid scopes: inference,"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown scope `projects.reed` (did you mean `projects.read`?). Valid scopes: inference,"),
+        "{}",
+        run.stderr
+    );
     assert!(sandbox.emulator.log().is_empty());
 }
 
@@ -99,7 +106,9 @@ fn no_browser_is_opened_without_a_display_or_over_ssh() {
     let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
     let run = sandbox.run(&["login"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stderr.contains("Not opening a browser (there is no display): open the URL on any device and enter the code."));
+    assert!(run
+        .stderr
+        .contains("Not opening a browser (there is no display): open the URL on any device and enter the code."));
 
     let mut over_ssh = sandbox.command(&["login"]);
     over_ssh.env("DISPLAY", ":0").env("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 5555");
@@ -219,7 +228,11 @@ fn a_token_lacking_a_scope_is_saved_with_a_warning() {
     sandbox.emulator.add_token(&token("ab"), &["inference"]);
     let run = sandbox.run(&["login", "--token"], &token("ab"));
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stderr.contains("warning: the token was accepted, but: Insufficient scope (this needs `projects.read`)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: the token was accepted, but: Insufficient scope (this needs `projects.read`)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -35,8 +35,8 @@ pub struct EnvSnapshot {
 }
 
 impl EnvSnapshot {
-    /// Captures the variables from `(name, value)` pairs, such as `std::env::vars_os()`
-    /// after conversion; later pairs win, as in a real environment block.
+    /// Captures the variables from `(name, value)` pairs, such as the process environment
+    /// the driver read; later pairs win, as in a real environment block.
     ///
     /// ```
     /// use skytells_auth::EnvSnapshot;
