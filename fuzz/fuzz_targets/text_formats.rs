@@ -1,0 +1,20 @@
+//! Token, access key, scope list and API URL parsers; errors never quote the input.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use skytells_auth::{parse_scopes, AccessKey, ApiBase, PersonalAccessToken};
+
+fuzz_target!(|text: &str| {
+    if let Err(error) = PersonalAccessToken::parse(text) {
+        let body = text.trim().trim_start_matches("sk_pat_");
+        assert!(body.len() < 8 || !error.to_string().contains(body), "a token error quoted the token");
+    }
+    if let Err(error) = AccessKey::parse(text) {
+        let body = text.trim().trim_start_matches("sk_proj_");
+        assert!(body.len() < 8 || !error.to_string().contains(body), "a key error quoted the key");
+    }
+    let _ = parse_scopes(text);
+    if let Ok(base) = ApiBase::parse(text) {
+        assert!(base.as_str().starts_with("https://") || base.as_str().starts_with("http://"));
+    }
+});
