@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use skytells_auth::{
-    credentials_path, resolve_api_base, resolve_credentials, vars, ApiConfig, Credentials, EnvSnapshot, FlagOverrides,
-    Resolved, Source,
+    credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiConfig, Credentials, EnvSnapshot,
+    FlagOverrides, Resolved, Source,
 };
 use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreWarning};
 
@@ -51,9 +51,10 @@ impl Context {
         Ok(CredentialStore::new(credentials_path(&self.flags, &self.env)?))
     }
 
-    /// The API to talk to.
+    /// The API to talk to, and the limits to talk under.
     pub fn api(&self) -> Result<ApiConfig, CliError> {
-        Ok(ApiConfig::new(resolve_api_base(&self.flags, &self.env)?.value))
+        let limits = resolve_limits(&self.env).map_err(|error| CliError::usage(error.to_string()))?;
+        Ok(ApiConfig { limits, ..ApiConfig::new(resolve_api_base(&self.flags, &self.env)?.value) })
     }
 
     /// An HTTP driver; built only by commands that make requests.

@@ -39,8 +39,9 @@ pub use error::{classify_failure, ApiError, CredentialKind, MissingCredential, T
 pub use flow::{DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, Outcome, TimingBounds, TokenGrant, UserCode};
 pub use formats::{AccessKey, FormatError, PersonalAccessToken, ACCESS_KEY_PREFIX, TOKEN_PREFIX};
 pub use resolve::{
-    config_dir, credentials_path, resolve_api_base, resolve_credentials, vars, CredentialProblem, EnvSnapshot,
-    FlagOverrides, InvalidCredential, NoConfigDir, Resolved, Source, Sourced, CREDENTIALS_FILE,
+    config_dir, credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, CredentialProblem,
+    EnvSnapshot, FlagOverrides, InvalidCredential, InvalidTimeout, NoConfigDir, Resolved, Source, Sourced,
+    CREDENTIALS_FILE,
 };
 pub use sanitize::{openable_url, sanitize_for_display, MAX_DISPLAY_CHARS};
 pub use scopes::{parse_scopes, Scope, ScopeError};

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::RequestLimits;
+
 use crate::{
     AccessKey, ApiBase, ApiUrlError, Credentials, FormatError, MissingCredential, PersonalAccessToken, Secret,
 };
@@ -19,6 +21,8 @@ pub mod vars {
     pub const API_URL: &str = "SKYTELLS_API_URL";
     /// The home folder, for the default config location.
     pub const HOME: &str = "HOME";
+    /// Seconds each request may take (default 30).
+    pub const HTTP_TIMEOUT: &str = "SKYTELLS_HTTP_TIMEOUT";
 }
 
 /// The name of the credentials file inside the config folder.
@@ -32,6 +36,7 @@ pub struct EnvSnapshot {
     config_dir: Option<String>,
     api_url: Option<String>,
     home: Option<String>,
+    http_timeout: Option<String>,
 }
 
 impl EnvSnapshot {
@@ -58,6 +63,7 @@ impl EnvSnapshot {
                 vars::CONFIG_DIR => env.config_dir = set,
                 vars::API_URL => env.api_url = set,
                 vars::HOME => env.home = set,
+                vars::HTTP_TIMEOUT => env.http_timeout = set,
                 _ => {}
             }
         }
@@ -230,6 +236,32 @@ pub fn resolve_api_base(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<Sour
         Some((url, source)) => Ok(Sourced { value: ApiBase::parse(url)?, source }),
         None => Ok(Sourced { value: ApiBase::default(), source: Source::Default }),
     }
+}
+
+/// `SKYTELLS_HTTP_TIMEOUT` is not a usable number of seconds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("SKYTELLS_HTTP_TIMEOUT must be a number of seconds from 0.1 to 3600 (got `{0}`)")]
+pub struct InvalidTimeout(pub String);
+
+/// Request limits: the defaults, with the timeout from `SKYTELLS_HTTP_TIMEOUT` if set.
+///
+/// ```
+/// use std::time::Duration;
+/// use skytells_auth::{resolve_limits, EnvSnapshot};
+/// let env = EnvSnapshot::from_pairs([("SKYTELLS_HTTP_TIMEOUT", "2.5")]);
+/// assert_eq!(resolve_limits(&env).unwrap().timeout, Duration::from_millis(2500));
+/// assert!(resolve_limits(&EnvSnapshot::from_pairs([("SKYTELLS_HTTP_TIMEOUT", "0")])).is_err());
+/// ```
+pub fn resolve_limits(env: &EnvSnapshot) -> Result<RequestLimits, InvalidTimeout> {
+    let mut limits = RequestLimits::default();
+    if let Some(text) = &env.http_timeout {
+        let seconds: f64 = text.trim().parse().map_err(|_| InvalidTimeout(crate::sanitize_for_display(text)))?;
+        if !(0.1..=3600.0).contains(&seconds) {
+            return Err(InvalidTimeout(crate::sanitize_for_display(text)));
+        }
+        limits.timeout = std::time::Duration::from_secs_f64(seconds);
+    }
+    Ok(limits)
 }
 
 /// No config folder can be named.
