@@ -204,6 +204,16 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_unknown_fields_keep_every_digit() {
+        let original = br#"{"id":17177607620076076200000,"ratio":0.1000000000000000055511151231257827,"neg":-0.0}"#;
+        let credentials = Credentials::parse(original).unwrap();
+        let written = String::from_utf8(credentials.to_bytes()).unwrap();
+        assert!(written.contains("17177607620076076200000"), "{written}");
+        assert!(written.contains("0.1000000000000000055511151231257827"), "{written}");
+        assert!(written.contains("-0.0"), "{written}");
+    }
+
+    #[test]
     fn corrupt_files_are_errors_that_do_not_quote_the_file() {
         let error = Credentials::parse(b"{\"token\": \"sk_pat_secret").unwrap_err();
         assert!(matches!(error, CredentialsError::NotJson { .. }));

@@ -79,7 +79,6 @@ pub struct Break {
     /// Where.
     pub endpoint: Endpoint,
     /// How.
-    #[serde(flatten)]
     pub breakage: Breakage,
 }
 
