@@ -86,3 +86,15 @@ fn a_missing_config_folder_is_created_private() {
     assert_eq!(mode(&nested), 0o700);
     assert_eq!(mode(&nested.join("credentials.json")), 0o600);
 }
+
+#[test]
+fn a_folder_that_cannot_be_written_is_a_clear_error() {
+    // Tests run as root, which ignores permission bits; /proc refuses new entries to everyone.
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_access_key("sk_proj_a", "A");
+    let mut command = sandbox.command(&["link", "sk_proj_a"]);
+    command.env("SKYTELLS_CONFIG_DIR", "/proc/self/skytells");
+    let run = sandbox.run_command(command, "");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.starts_with("error: could not create the folder /proc/self/skytells: "), "{}", run.stderr);
+}
