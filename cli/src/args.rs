@@ -1,6 +1,6 @@
 //! The command line.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 /// Sign in to Skytells, link project access keys, and manage stored credentials.
 #[derive(Debug, Parser)]
@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
     name = "skytells",
     version,
     about = "Sign in to Skytells, link project access keys, and manage stored credentials",
-    after_help = "Environment:\n  SKYTELLS_TOKEN         personal access token; overrides the stored one\n  SKYTELLS_ACCESS_KEY    project access key; overrides the stored one\n  SKYTELLS_CONFIG_DIR    folder for credentials.json (default ~/.config/skytells)\n  SKYTELLS_API_URL       API base URL (default https://console.skytells.ai)\n  SKYTELLS_HTTP_TIMEOUT  seconds each request may take (default 30)\n  NO_COLOR               disable colour\n\nExit status: 0 ok, 1 failure, 2 usage, 4 not authenticated or credential rejected, 130 interrupted."
+    after_help = "Environment:\n  SKYTELLS_TOKEN         personal access token; overrides the stored one\n  SKYTELLS_ACCESS_KEY    project access key; overrides the stored one\n  SKYTELLS_CONFIG_DIR    folder for credentials.json (default ~/.config/skytells)\n  SKYTELLS_API_URL       API base URL (default https://console.skytells.ai)\n  SKYTELLS_HTTP_TIMEOUT  seconds each request may take (default 30)\n  SKYTELLS_LOG           log level for requests: error, warn, info, debug, trace\n  NO_COLOR               disable colour\n\nExit status: 0 ok, 1 failure, 2 usage, 4 not authenticated or credential rejected, 130 interrupted."
 )]
 pub struct Cli {
     /// What to do.
@@ -20,6 +20,26 @@ pub struct Cli {
     /// Folder holding credentials.json; overrides SKYTELLS_CONFIG_DIR.
     #[arg(long, global = true, value_name = "DIR")]
     pub config_dir: Option<String>,
+    /// When to use colour (NO_COLOR also turns it off).
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only errors and what a login needs you to see (the code and URL).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log each request to stderr (-vv for more); secrets are never logged.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// The commands.
@@ -33,6 +53,26 @@ pub enum Command {
     Whoami(WhoamiArgs),
     /// Remove the stored token and access key.
     Logout(LogoutArgs),
+    /// Scripting helpers: print the token, or the authentication status.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `skytells man > skytells.1`.
+    Man,
+}
+
+/// `skytells auth …`.
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Print the token in use (flag, SKYTELLS_TOKEN, or the stored one), for scripts.
+    Token,
+    /// The same as `skytells whoami`.
+    Status(WhoamiArgs),
 }
 
 /// `skytells login`.
@@ -48,6 +88,9 @@ pub struct LoginArgs {
     /// Do not open a browser; just show the URL and code.
     #[arg(long, conflicts_with = "token")]
     pub no_browser: bool,
+    /// Print the result as JSON on stdout (the code and URL still go to stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `skytells link`.
@@ -56,6 +99,9 @@ pub struct LinkArgs {
     /// The project access key (sk_proj_…), or `-` to read it from standard input.
     #[arg(value_name = "ACCESS_KEY")]
     pub access_key: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `skytells whoami`.
@@ -64,6 +110,9 @@ pub struct WhoamiArgs {
     /// Print a JSON object (schema in README.md) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Do not ask the API: show only what is known locally (fast, works without network).
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// `skytells logout`.
@@ -72,4 +121,7 @@ pub struct LogoutArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'f')]
     pub force: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -10,9 +10,9 @@ use skytells_auth::{
 };
 use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreWarning};
 
-use crate::args::Cli;
+use crate::args::{Cli, ColorChoice};
 use crate::error::CliError;
-use crate::terminal::Terminal;
+use crate::terminal::{Spinner, Terminal};
 
 /// The process's view of the world, for one command.
 #[derive(Debug)]
@@ -25,6 +25,8 @@ pub struct Context {
     pub process_env: HashMap<String, String>,
     /// Terminal facts.
     pub terminal: Terminal,
+    /// `--quiet`: only errors and what a login needs shown.
+    pub quiet: bool,
 }
 
 impl Context {
@@ -38,7 +40,32 @@ impl Context {
             FlagOverrides { api_url: cli.api_url.clone(), config_dir: cli.config_dir.clone(), ..Default::default() };
         let no_color = process_env.get("NO_COLOR").is_some_and(|value| !value.is_empty());
         let dumb = process_env.get("TERM").is_some_and(|term| term == "dumb");
-        Context { env, flags, process_env, terminal: Terminal::detect(no_color, dumb) }
+        let color = match cli.color {
+            ColorChoice::Auto => None,
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+        };
+        Context { env, flags, process_env, terminal: Terminal::detect(color, no_color, dumb), quiet: cli.quiet }
+    }
+
+    /// Prints a line of a command's result, unless `--quiet`.
+    pub fn say(&self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+
+    /// Prints a command's result as pretty JSON.
+    pub fn print_json(&self, value: &serde_json::Value) {
+        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    }
+
+    /// A progress line: a spinner on a terminal, a plain line otherwise, nothing if `--quiet`.
+    pub fn progress(&self, message: &str) -> Option<Spinner> {
+        if self.quiet {
+            return None;
+        }
+        self.terminal.spinner(message)
     }
 
     /// A variable other than the core's, when set and non-empty.
@@ -82,9 +109,11 @@ impl Context {
         path.display().to_string()
     }
 
-    /// Prints a warning on stderr.
+    /// Prints a warning on stderr, unless `--quiet`.
     pub fn warn(&self, message: impl std::fmt::Display) {
-        eprintln!("{} {message}", self.terminal.yellow("warning:"));
+        if !self.quiet {
+            eprintln!("{} {message}", self.terminal.yellow("warning:"));
+        }
     }
 
     /// Prints the store's warnings.

@@ -12,9 +12,9 @@ mod terminal;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use crate::args::{Cli, Command};
+use crate::args::{AuthCommand, Cli, Command};
 use crate::context::Context;
 use crate::error::exit;
 
@@ -26,13 +26,35 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(exit::USAGE));
         }
     };
+    // Generated output needs no environment, terminal or handler.
+    match &cli.command {
+        Command::Completion { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "skytells", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => {
+            return match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                // `skytells man | head` closing the pipe early is not a failure.
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: could not write the manual page: {error}");
+                    ExitCode::from(exit::FAILURE)
+                }
+            };
+        }
+        _ => {}
+    }
     install_interrupt_handler();
     let context = Context::new(&cli);
+    init_logging(&context, cli.verbose);
     let result = match &cli.command {
         Command::Login(args) => commands::login::run(&context, args),
         Command::Link(args) => commands::link::run(&context, args),
-        Command::Whoami(args) => commands::whoami::run(&context, args),
+        Command::Whoami(args) | Command::Auth(AuthCommand::Status(args)) => commands::whoami::run(&context, args),
         Command::Logout(args) => commands::logout::run(&context, args),
+        Command::Auth(AuthCommand::Token) => commands::token::run(&context),
+        Command::Completion { .. } | Command::Man => unreachable!("handled above"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,4 +75,30 @@ fn install_interrupt_handler() {
         eprintln!("\nInterrupted; nothing more was saved.");
         std::process::exit(i32::from(exit::INTERRUPTED));
     });
+}
+
+/// `-v` (debug), `-vv` (trace) or `SKYTELLS_LOG=<level>`: request logs on stderr. Set up
+/// only when asked for, so ordinary runs pay nothing for it.
+fn init_logging(context: &Context, verbose: u8) {
+    use tracing_subscriber::filter::LevelFilter;
+    let from_env = context.var("SKYTELLS_LOG").map(|level| {
+        level.parse::<LevelFilter>().unwrap_or_else(|_| {
+            context.warn(format!("SKYTELLS_LOG={level} is not a level (error, warn, info, debug, trace); using debug"));
+            LevelFilter::DEBUG
+        })
+    });
+    let level = match verbose {
+        0 => from_env,
+        1 => Some(LevelFilter::DEBUG),
+        _ => Some(LevelFilter::TRACE),
+    };
+    if let Some(level) = level {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(level)
+            .with_target(false)
+            .without_time()
+            .with_ansi(context.terminal.color)
+            .init();
+    }
 }

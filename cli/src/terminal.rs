@@ -24,11 +24,13 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    /// Reads the streams and the colour conventions.
-    pub fn detect(no_color: bool, dumb: bool) -> Self {
+    /// Reads the streams. `color` forces colour on or off; `None` means on a terminal
+    /// unless `NO_COLOR` is set or `TERM` is `dumb`.
+    pub fn detect(color: Option<bool>, no_color: bool, dumb: bool) -> Self {
         let stderr = std::io::stderr().is_terminal();
         let stdout = std::io::stdout().is_terminal();
-        Terminal { stdin: std::io::stdin().is_terminal(), stderr, color: stdout && stderr && !no_color && !dumb }
+        let color = color.unwrap_or(stdout && stderr && !no_color && !dumb);
+        Terminal { stdin: std::io::stdin().is_terminal(), stderr, color }
     }
 
     /// `text` in green, when colour is on.

@@ -151,9 +151,14 @@ fn canary_secrets_never_appear_in_output_or_other_files() {
     run(&["whoami"], "", &[("SKYTELLS_TOKEN", &canary_token[..50])]);
     run(&["logout", "--force"], "", &[]);
     run(&["login", "--no-browser"], "", &[("SKYTELLS_TOKEN", &canary_token)]);
-    let minted = sandbox.read_credentials()["token"].as_str().unwrap().to_owned();
+    let first_minted = sandbox.read_credentials()["token"].as_str().unwrap().to_owned();
     run(&["whoami", "--json"], "", &[]);
-    let secrets = [canary_token.as_str(), canary_key, minted.as_str()];
+    run(&["-vv", "whoami"], "", &[("SKYTELLS_ACCESS_KEY", canary_key)]);
+    run(&["link", canary_key, "-v"], "", &[("SKYTELLS_LOG", "trace")]);
+    run(&["-v", "login", "--token"], &canary_token, &[]);
+    run(&["-v", "login", "--no-browser"], "", &[]);
+    let minted = sandbox.read_credentials()["token"].as_str().unwrap().to_owned();
+    let secrets = [canary_token.as_str(), canary_key, first_minted.as_str(), minted.as_str()];
     for (command, output) in &outputs {
         for secret in secrets {
             assert!(!output.contains(secret), "`skytells {command}` printed a whole secret:\n{output}");

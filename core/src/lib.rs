@@ -47,4 +47,4 @@ pub use sanitize::{openable_url, sanitize_for_display, MAX_DISPLAY_CHARS};
 pub use scopes::{parse_scopes, Scope, ScopeError};
 pub use secret::Secret;
 pub use time::Moment;
-pub use transmit::{Transmit, TransportError, TransportErrorKind};
+pub use transmit::{describe_exchange, Transmit, TransportError, TransportErrorKind};

@@ -49,3 +49,30 @@ pub enum TransportErrorKind {
     #[error("unexpected redirect")]
     Redirect,
 }
+
+/// The line a driver logs for one exchange: method, URL, status or failure, time and body
+/// size. Headers and bodies are left out because they carry credentials (the bearer
+/// token, the device code), so the line is always safe to log.
+///
+/// ```
+/// use std::time::Duration;
+/// use skytells_auth::describe_exchange;
+/// let response = http::Response::builder().status(428).body(b"{}".to_vec()).unwrap();
+/// let line = describe_exchange(&http::Method::POST, &"https://x.test/api/oauth/token".parse().unwrap(),
+///     Duration::from_millis(12), &Ok(response));
+/// assert_eq!(line, "POST https://x.test/api/oauth/token -> 428 Precondition Required in 12 ms, 2 bytes");
+/// ```
+pub fn describe_exchange(
+    method: &http::Method,
+    uri: &http::Uri,
+    elapsed: Duration,
+    result: &Result<http::Response<Vec<u8>>, TransportError>,
+) -> String {
+    let elapsed_ms = elapsed.as_millis();
+    match result {
+        Ok(response) => {
+            format!("{method} {uri} -> {} in {elapsed_ms} ms, {} bytes", response.status(), response.body().len())
+        }
+        Err(error) => format!("{method} {uri} failed after {elapsed_ms} ms: {error}"),
+    }
+}

@@ -24,7 +24,8 @@ use std::thread;
 use std::time::Instant;
 
 use skytells_auth::{
-    ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError, TransportErrorKind,
+    describe_exchange, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
+    TransportErrorKind,
 };
 pub use store::{CredentialStore, StoreError, StoreWarning, Updated};
 
@@ -56,11 +57,15 @@ impl BlockingDriver {
     /// Sends one request under the limits the core set.
     pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
         let Transmit { request, timeout, max_response_bytes } = transmit;
+        let (started, method, uri) = (Instant::now(), request.method().clone(), request.uri().clone());
         let request = self.agent.configure_request(request).timeout_global(Some(timeout)).build();
-        let response = self.agent.run(request).map_err(transport_error)?;
-        let (parts, mut body) = response.into_parts();
-        let bytes = body.with_config().limit(max_response_bytes as u64).read_to_vec().map_err(transport_error)?;
-        Ok(http::Response::from_parts(parts, bytes))
+        let result = self.agent.run(request).map_err(transport_error).and_then(|response| {
+            let (parts, mut body) = response.into_parts();
+            let bytes = body.with_config().limit(max_response_bytes as u64).read_to_vec().map_err(transport_error)?;
+            Ok(http::Response::from_parts(parts, bytes))
+        });
+        tracing::debug!("{}", describe_exchange(&method, &uri, started.elapsed(), &result));
+        result
     }
 
     /// Runs a one-shot API call: verify a token or access key, fetch the identity.

@@ -24,7 +24,8 @@
 //! ```
 
 use skytells_auth::{
-    ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError, TransportErrorKind,
+    describe_exchange, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
+    TransportErrorKind,
 };
 use tokio::time::Instant;
 
@@ -46,6 +47,7 @@ impl TokioDriver {
     /// Sends one request under the limits the core set.
     pub async fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
         let Transmit { request, timeout, max_response_bytes } = transmit;
+        let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
             let request = reqwest::Request::try_from(request).map_err(transport_error)?;
             let mut response = self.client.execute(request).await.map_err(transport_error)?;
@@ -65,13 +67,15 @@ impl TokioDriver {
             }
             builder.body(body).map_err(|error| TransportError::new(TransportErrorKind::Io, error.to_string()))
         };
-        match tokio::time::timeout(timeout, exchange).await {
+        let result = match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
             Err(_) => Err(TransportError::new(
                 TransportErrorKind::Timeout,
                 format!("no complete response within {} s", timeout.as_secs_f32()),
             )),
-        }
+        };
+        tracing::debug!("{}", describe_exchange(&method, &uri, started.elapsed(), &result));
+        result
     }
 
     /// Runs a one-shot API call: verify a token or access key, fetch the identity.

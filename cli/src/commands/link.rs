@@ -1,5 +1,6 @@
 //! `skytells link`: store a project access key after the API vouches for it.
 
+use serde_json::json;
 use skytells_auth::{AccessKey, VerifyAccessKey};
 
 use crate::args::LinkArgs;
@@ -22,9 +23,18 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
     let updated = store.update(now_ms, |credentials| credentials.set_access_key(key.secret(), now_ms))?;
     context.warn_all(&updated.warnings);
     context.warn_if_env_overrides("access key");
+    let saved_to = context.display_path(store.path());
+    if args.json {
+        context.print_json(&json!({
+            "project": { "id": project.id, "name": project.name, "slug": project.slug },
+            "access_key": { "prefix": key.secret().redacted() },
+            "credentials_file": saved_to,
+        }));
+        return Ok(());
+    }
     let name = project.name.as_deref().unwrap_or(&project.id);
     let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
-    println!("{} Linked project {name}{slug}", context.terminal.green("✔"));
-    println!("  Access key saved to {}", context.display_path(store.path()));
+    context.say(format!("{} Linked project {name}{slug}", context.terminal.green("✔")));
+    context.say(format!("  Access key saved to {saved_to}"));
     Ok(())
 }

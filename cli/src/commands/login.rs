@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use serde_json::json;
+
 use skytells_auth::{
     parse_scopes, ApiConfig, ApiError, Credentials, DeviceFlow, FetchIdentity, FlowEvent, FlowFailure, Outcome,
     PersonalAccessToken, Scope, Secret, UserCode, VerifyToken, TOKENS_PAGE,
@@ -18,7 +20,7 @@ use crate::prompt;
 /// Runs `skytells login`.
 pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     if args.token {
-        return with_token(context);
+        return with_token(context, args.json);
     }
     let scopes = match &args.scopes {
         Some(list) => parse_scopes(list)?,
@@ -29,7 +31,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     if already_logged_in(context, &store)? && context.terminal.stdin && context.terminal.stderr {
         let question = "You are already logged in. Log in again and replace the stored token?";
         if !prompt::confirm(question)? {
-            println!("Kept your current login.");
+            context.say("Kept your current login.");
             return Ok(());
         }
     }
@@ -37,21 +39,22 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
 
     let driver = context.driver();
     let requested: Vec<String> = scopes.iter().map(|scope| scope.as_str().to_owned()).collect();
-    let mut spinner = context.terminal.spinner("Initiating device authorization...");
+    let mut spinner = context.progress("Initiating device authorization...");
     let mut lifetime = Duration::ZERO;
     let outcome = driver.run_device_flow(DeviceFlow::new(api.clone(), scopes), |event| match event {
         FlowEvent::CodeIssued(code) => {
             drop(spinner.take());
             lifetime = code.lifetime;
             show_code(context, code, args.no_browser);
-            spinner = context.terminal.spinner("  Waiting for authorization...");
+            spinner = context.progress("  Waiting for authorization...");
         }
         FlowEvent::SlowedDown { .. } => {}
         FlowEvent::PollFailed { error, retry_in } => {
             let note = format!("  Waiting for authorization... ({error}; retrying in {} s)", retry_in.as_secs());
             match &spinner {
                 Some(spinner) => spinner.set_message(note),
-                None => eprintln!("{note}"),
+                None if !context.quiet => eprintln!("{note}"),
+                None => {}
             }
         }
         FlowEvent::Finished => drop(spinner.take()),
@@ -61,7 +64,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     match outcome {
         Outcome::Authorized(grant) => {
             let scopes = if grant.scopes.is_empty() { requested } else { grant.scopes };
-            save_and_report(context, &store, &driver, &api, &grant.access_token, &scopes)
+            save_and_report(context, &store, &driver, &api, (&grant.access_token, &scopes), args.json)
         }
         Outcome::Denied => Err(CliError::failure(
             "Authorization was denied in the browser; nothing was saved. Run `skytells login` to try again.",
@@ -110,6 +113,7 @@ fn show_code(context: &Context, code: &UserCode, no_browser: bool) {
     eprintln!("  {}", code.verification_uri);
     eprintln!();
     match browser::open(context, code.url_to_open(), no_browser) {
+        _ if context.quiet => {}
         Opened::Launched => eprintln!("  Opened your browser. Approve only if it shows the same code."),
         Opened::Skipped(reason) => {
             eprintln!("  Not opening a browser ({reason}): open the URL on any device and enter the code.")
@@ -132,23 +136,36 @@ fn save_and_report(
     store: &CredentialStore,
     driver: &BlockingDriver,
     api: &ApiConfig,
-    token: &Secret,
-    scopes: &[String],
+    (token, scopes): (&Secret, &[String]),
+    json: bool,
 ) -> Result<(), CliError> {
     let now_ms = context.now_ms();
     let updated = store.update(now_ms, |credentials| credentials.set_token(token, scopes, now_ms))?;
     context.warn_all(&updated.warnings);
-    println!("{} Authenticated successfully!", context.terminal.green("✔"));
-    match driver.execute(&FetchIdentity { config: api, token }) {
-        Ok(identity) => println!("  Logged in as {}", describe_identity(&identity)),
+    let identity = driver.execute(&FetchIdentity { config: api, token });
+    let saved_to = context.display_path(store.path());
+    if json {
+        let user = identity.as_ref().ok().map(|user| json!({ "id": user.id, "name": user.name, "email": user.email }));
+        context.print_json(&json!({
+            "status": "authenticated",
+            "user": user,
+            "token": { "prefix": token.redacted() },
+            "scopes": (!scopes.is_empty()).then_some(scopes),
+            "credentials_file": saved_to,
+        }));
+        return Ok(());
+    }
+    context.say(format!("{} Authenticated successfully!", context.terminal.green("✔")));
+    match identity {
+        Ok(identity) => context.say(format!("  Logged in as {}", describe_identity(&identity))),
         Err(error) => context.warn(format!("signed in, but could not look up the account: {error}")),
     }
-    println!("  Credentials saved to {}", context.display_path(store.path()));
+    context.say(format!("  Credentials saved to {saved_to}"));
     Ok(())
 }
 
 /// `skytells login --token`.
-fn with_token(context: &Context) -> Result<(), CliError> {
+fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
     let api = context.api()?;
     let store = context.store()?;
     let raw = if context.terminal.stdin {
@@ -171,5 +188,5 @@ fn with_token(context: &Context) -> Result<(), CliError> {
         }
         Err(error) => return Err(error.into()),
     }
-    save_and_report(context, &store, &driver, &api, token.secret(), &[])
+    save_and_report(context, &store, &driver, &api, (token.secret(), &[]), json)
 }

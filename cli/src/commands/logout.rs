@@ -22,7 +22,7 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         Err(error) => return Err(error.into()),
     };
     if !stored {
-        println!("Not logged in: {path} holds no token or access key.");
+        report(context, args.json, false, &format!("Not logged in: {path} holds no token or access key."), &path);
         warn_env_still_set(context);
         return Ok(());
     }
@@ -33,15 +33,25 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
             ));
         }
         if !prompt::confirm(&format!("Log out? This removes the stored token and access key from {path}."))? {
-            println!("Logout cancelled; nothing was removed.");
+            report(context, args.json, false, "Logout cancelled; nothing was removed.", &path);
             return Ok(());
         }
     }
     let updated = store.update(context.now_ms(), |credentials| credentials.clear_login())?;
     context.warn_all(&updated.warnings);
-    println!("{} Logged out. Removed the stored token and access key from {path}", context.terminal.green("✔"));
+    let done =
+        format!("{} Logged out. Removed the stored token and access key from {path}", context.terminal.green("✔"));
+    report(context, args.json, true, &done, &path);
     warn_env_still_set(context);
     Ok(())
+}
+
+fn report(context: &Context, json: bool, logged_out: bool, message: &str, path: &str) {
+    if json {
+        context.print_json(&serde_json::json!({ "logged_out": logged_out, "credentials_file": path }));
+    } else {
+        context.say(message);
+    }
 }
 
 fn warn_env_still_set(context: &Context) {

@@ -3,6 +3,7 @@
 pub mod link;
 pub mod login;
 pub mod logout;
+pub mod token;
 pub mod whoami;
 
 use skytells_auth::Identity;

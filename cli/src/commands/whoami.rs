@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use skytells_auth::{
-    ApiError, CredentialProblem, FetchIdentity, Identity, Project, Secret, Source, Sourced, VerifyAccessKey,
+    ApiError, CredentialProblem, FetchIdentity, Identity, Project, Resolved, Secret, Source, Sourced, VerifyAccessKey,
 };
 use skytells_auth_blocking::StoreError;
 
@@ -22,6 +22,8 @@ enum Status {
     InvalidToken,
     TokenRejected,
     Unreachable,
+    /// `--offline`: a token is there, but nobody asked the API about it.
+    Unverified,
 }
 
 impl Status {
@@ -32,12 +34,13 @@ impl Status {
             Status::InvalidToken => "invalid_token",
             Status::TokenRejected => "token_rejected",
             Status::Unreachable => "unreachable",
+            Status::Unverified => "unverified",
         }
     }
 
     fn exit_code(self) -> u8 {
         match self {
-            Status::Authenticated => exit::OK,
+            Status::Authenticated | Status::Unverified => exit::OK,
             Status::Unreachable => exit::FAILURE,
             _ => exit::AUTH,
         }
@@ -64,21 +67,21 @@ struct Report {
 
 /// Runs `skytells whoami`.
 pub fn run(context: &Context, args: &WhoamiArgs) -> Result<(), CliError> {
-    let report = gather(context)?;
+    let report = gather(context, args.offline)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&report)).unwrap_or_default());
-    } else {
+        context.print_json(&to_json(&report));
+    } else if !context.quiet {
         print_text(context, &report);
     }
     match (report.status, report.error) {
-        (Status::Authenticated, _) => Ok(()),
+        (Status::Authenticated | Status::Unverified, _) => Ok(()),
         (status, Some(message)) if !args.json => Err(CliError { message, code: status.exit_code() }),
         // The JSON already carries the error; only the status says it failed.
         (status, _) => Err(CliError { message: String::new(), code: status.exit_code() }),
     }
 }
 
-fn gather(context: &Context) -> Result<Report, CliError> {
+fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
     let store = context.store()?;
     let api = context.api()?;
     let file = match store.load() {
@@ -103,11 +106,12 @@ fn gather(context: &Context) -> Result<Report, CliError> {
         access_key: None,
         error: None,
     };
-    let driver = context.driver();
+    let driver = (!offline).then(|| context.driver());
     if let Some(key) = &resolved.access_key {
-        let state = match resolved.require_access_key() {
-            Err(problem) => KeyState::Rejected(problem.to_string()),
-            Ok(_) => match driver.execute(&VerifyAccessKey { config: &api, access_key: &key.value }) {
+        let state = match (resolved.require_access_key(), &driver) {
+            (Err(problem), _) => KeyState::Rejected(problem.to_string()),
+            (Ok(_), None) => KeyState::Unverified("not checked (--offline)".to_owned()),
+            (Ok(_), Some(driver)) => match driver.execute(&VerifyAccessKey { config: &api, access_key: &key.value }) {
                 Ok(project) => KeyState::Valid(project),
                 Err(error @ ApiError::AccessKeyRejected) => KeyState::Rejected(error.to_string()),
                 Err(error) => KeyState::Unverified(error.to_string()),
@@ -115,14 +119,11 @@ fn gather(context: &Context) -> Result<Report, CliError> {
         };
         report.access_key = Some((key.clone(), state));
     }
+    let Some(driver) = driver else {
+        return Ok(settle_locally(report, &resolved));
+    };
     match resolved.require_token() {
-        Err(problem) => {
-            report.status = match problem {
-                CredentialProblem::Missing(_) => Status::NotAuthenticated,
-                CredentialProblem::Invalid(_) => Status::InvalidToken,
-            };
-            report.error = Some(problem.to_string());
-        }
+        Err(problem) => settle_problem(&mut report, problem),
         Ok(token) => match driver.execute(&FetchIdentity { config: &api, token: &token.value }) {
             Ok(identity) => {
                 report.status = Status::Authenticated;
@@ -146,6 +147,23 @@ fn gather(context: &Context) -> Result<Report, CliError> {
     Ok(report)
 }
 
+/// Without asking the API: a well-formed token is unverified, anything else is a problem.
+fn settle_locally(mut report: Report, resolved: &Resolved) -> Report {
+    match resolved.require_token() {
+        Ok(_) => report.status = Status::Unverified,
+        Err(problem) => settle_problem(&mut report, problem),
+    }
+    report
+}
+
+fn settle_problem(report: &mut Report, problem: CredentialProblem) {
+    report.status = match problem {
+        CredentialProblem::Missing(_) => Status::NotAuthenticated,
+        CredentialProblem::Invalid(_) => Status::InvalidToken,
+    };
+    report.error = Some(problem.to_string());
+}
+
 fn print_text(context: &Context, report: &Report) {
     let terminal = &context.terminal;
     match (&report.status, &report.user) {
@@ -154,6 +172,9 @@ fn print_text(context: &Context, report: &Report) {
             println!("  User ID:     {}", user.id);
         }
         (Status::Authenticated, None) => println!("{} Logged in to {}", terminal.green("✔"), report.api_url),
+        (Status::Unverified, _) => {
+            println!("{} Credentials for {} (not checked with the API)", terminal.yellow("?"), report.api_url)
+        }
         _ => println!("{} Not logged in to {}", terminal.red("✖"), report.api_url),
     }
     match &report.token {

@@ -1,0 +1,16 @@
+//! `skytells auth token`: print the token in use, for scripts (like `gh auth token`).
+
+use crate::context::Context;
+use crate::error::CliError;
+
+/// Runs `skytells auth token`. This is the one command that prints a whole secret: it is
+/// what the caller asked for. Nothing is sent to the API.
+pub fn run(context: &Context) -> Result<(), CliError> {
+    let store = context.store()?;
+    let (file, warnings) = store.load()?;
+    context.warn_all(&warnings);
+    let resolved = context.resolve(file.as_ref());
+    let token = resolved.require_token()?;
+    println!("{}", token.value.expose());
+    Ok(())
+}
