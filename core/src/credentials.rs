@@ -77,10 +77,10 @@ impl Credentials {
             return Ok(Credentials::empty());
         }
         let value: Value = serde_json::from_slice(bytes).map_err(|error| CredentialsError::NotJson {
+            // Parsing into a `Value` from a slice can only hit end-of-input or syntax errors.
             problem: match error.classify() {
                 serde_json::error::Category::Eof => "unexpected end of file",
-                serde_json::error::Category::Syntax => "syntax error",
-                serde_json::error::Category::Data | serde_json::error::Category::Io => "unreadable data",
+                _ => "syntax error",
             },
             line: error.line(),
             column: error.column(),

@@ -319,21 +319,20 @@ mod tests {
         assert!(matches!(classify_poll_answer(&response(200, r#"{"access_token":7}"#)), PollAnswer::Failed(_)));
     }
 
+    fn grant(body: &str) -> TokenGrant {
+        match classify_poll_answer(&response(200, body)) {
+            PollAnswer::Granted(grant) => grant,
+            other => panic!("expected a grant, got {other:?}"),
+        }
+    }
+
     #[test]
     fn grants_carry_scopes_in_either_shape() {
-        let PollAnswer::Granted(grant) =
-            classify_poll_answer(&response(200, r#"{"data":{"access_token":"t","scopes":["inference","x.y"]}}"#))
-        else {
-            panic!("expected a grant")
-        };
-        assert_eq!(grant.scopes, ["inference", "x.y"]);
-        assert_eq!(grant.token_type, "Bearer");
-        let PollAnswer::Granted(grant) =
-            classify_poll_answer(&response(200, r#"{"access_token":"t","token_type":"bearer","scope":"a b a"}"#))
-        else {
-            panic!("expected a grant")
-        };
-        assert_eq!(grant.scopes, ["a", "b"]);
+        let skytells = grant(r#"{"data":{"access_token":"t","scopes":["inference","x.y"]}}"#);
+        assert_eq!(skytells.scopes, ["inference", "x.y"]);
+        assert_eq!(skytells.token_type, "Bearer");
+        assert_eq!(grant(r#"{"access_token":"t","token_type":"bearer","scope":"a b a"}"#).scopes, ["a", "b"]);
+        assert!(grant(r#"{"access_token":"t","scopes":5}"#).scopes.is_empty());
     }
 
     #[test]

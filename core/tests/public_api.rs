@@ -1,0 +1,240 @@
+//! The core's public API, call by call: requests it builds, answers it reads, errors it
+//! words. (The device flow's timing has its own property tests.)
+
+use std::time::Duration;
+
+use skytells_auth::flow::{device_authorization_request, parse_device_authorization, token_request, TimingBounds};
+use skytells_auth::{
+    config_dir, credentials_path, describe_exchange, resolve_api_base, resolve_credentials, AccessKey, ApiBase,
+    ApiConfig, ApiError, Credentials, CredentialsError, DeviceFlow, Dialect, Endpoints, EnvSnapshot, Exchange,
+    FetchIdentity, FlagOverrides, FlowFailure, FlowMisuse, FormatError, Moment, Outcome, PersonalAccessToken, Scope,
+    Secret, Source, TransportError, TransportErrorKind, VerifyAccessKey, VerifyToken,
+};
+
+fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
+    http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
+}
+
+fn token() -> Secret {
+    Secret::new(format!("sk_pat_{}", "ab".repeat(32)))
+}
+
+#[test]
+fn verify_token_is_a_bearer_get_and_401_means_invalid_or_expired() {
+    let config = ApiConfig::new(ApiBase::parse("https://api.test/base").unwrap());
+    let secret = token();
+    let call = VerifyToken { config: &config, token: &secret };
+    let transmit = call.transmit().unwrap();
+    assert_eq!(transmit.request.method(), http::Method::GET);
+    assert_eq!(transmit.request.uri(), "https://api.test/base/api/v1/cli/projects");
+    assert_eq!(transmit.request.headers()["authorization"], format!("Bearer {}", secret.expose()).as_str());
+    assert_eq!(transmit.request.headers()["accept"], "application/json");
+    assert_eq!(transmit.timeout, Duration::from_secs(30));
+    assert_eq!(transmit.max_response_bytes, 1 << 20);
+    assert_eq!(call.interpret(response(200, r#"{"data":[]}"#)), Ok(()));
+    assert_eq!(call.interpret(response(401, "")), Err(ApiError::TokenRejected));
+}
+
+#[test]
+fn access_keys_and_identities_need_an_id() {
+    let config = ApiConfig::default();
+    let key = Secret::new("sk_proj_a");
+    let verify = VerifyAccessKey { config: &config, access_key: &key };
+    assert_eq!(verify.transmit().unwrap().request.uri().path(), "/api/v1/cli/project");
+    let project = verify.interpret(response(200, r#"{"data":{"id":42,"name":"A","slug":"a"}}"#)).unwrap();
+    assert_eq!((project.id.as_str(), project.slug.as_deref()), ("42", Some("a")));
+    let no_id = verify.interpret(response(200, r#"{"data":{"name":"A"}}"#)).unwrap_err();
+    assert_eq!(no_id.to_string(), "the Skytells API sent an unusable answer (HTTP 200): the response has no `id`");
+    assert_eq!(verify.interpret(response(401, "{}")), Err(ApiError::AccessKeyRejected));
+
+    let secret = token();
+    let identity = FetchIdentity { config: &config, token: &secret };
+    assert!(matches!(identity.interpret(response(200, "<html>")), Err(ApiError::Malformed { status: 200, .. })));
+    assert!(identity.interpret(response(200, r#"{"id":""}"#)).is_err());
+    let user = identity.interpret(response(200, r#"{"id":"u1"}"#)).unwrap();
+    assert_eq!((user.name, user.email), (None, None));
+}
+
+#[test]
+fn a_credential_no_header_can_carry_is_refused_before_sending() {
+    let config = ApiConfig::default();
+    let broken = Secret::new("sk_pat_a\r\nX-Injected: 1");
+    let error = FetchIdentity { config: &config, token: &broken }.transmit().unwrap_err();
+    assert!(matches!(error, ApiError::InvalidRequest(_)));
+    assert!(!error.to_string().contains("Injected"), "{error}");
+}
+
+#[test]
+fn every_api_error_says_what_to_do() {
+    let cases = [
+        (ApiError::Unauthorized { message: Some("bad client".into()) }, "unauthorized: bad client"),
+        (ApiError::SecurityViolation { message: Some("blocked".into()) }, "security violation: blocked. Contact"),
+        (ApiError::PlanLimit { message: None }, "Upgrade the plan"),
+        (ApiError::RateLimited { retry_after: None }, "try again in a minute"),
+        (ApiError::RateLimited { retry_after: Some(Duration::from_secs(7)) }, "try again in 7 seconds"),
+        (ApiError::Server { status: 502, message: None }, "internal error (HTTP 502). Try again"),
+        (ApiError::Redirect { status: 301, location: None }, "to an unnamed location"),
+        (ApiError::Unexpected { status: 418, message: Some("teapot".into()) }, "HTTP 418: teapot"),
+        (ApiError::InvalidRequest("bad header".into()), "nothing was sent"),
+    ];
+    for (error, says) in cases {
+        assert!(error.to_string().contains(says), "{error}");
+    }
+    assert!(!ApiError::AccessKeyRejected.is_transient());
+}
+
+#[test]
+fn the_rfc8628_dialect_sends_forms() {
+    let config = ApiConfig {
+        dialect: Dialect::Rfc8628 { client_id: "cli 1".into() },
+        ..ApiConfig::new(ApiBase::parse("http://127.0.0.1:9").unwrap())
+    };
+    let device = device_authorization_request(&config, &[Scope::Inference, Scope::KeysRead]).unwrap();
+    assert_eq!(device.request.headers()["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(device.request.body(), b"client_id=cli+1&scope=inference+keys.read");
+    let poll = token_request(&config, &Secret::new("d/1")).unwrap();
+    assert_eq!(
+        poll.request.body(),
+        b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=d%2F1&client_id=cli+1"
+    );
+}
+
+#[test]
+fn device_codes_must_be_printable() {
+    let body = r#"{"device_code":"d\u0007","user_code":"U","verification_uri":"https://x.test/"}"#;
+    let error = parse_device_authorization(&response(200, body), &TimingBounds::default()).unwrap_err();
+    assert!(error.to_string().contains("`device_code` is not printable ASCII"));
+    let refused = parse_device_authorization(&response(400, r#"{"error":"invalid_client"}"#), &TimingBounds::default());
+    assert!(matches!(refused, Err(ApiError::Unexpected { status: 400, .. })));
+}
+
+fn device_authorization() -> http::Response<Vec<u8>> {
+    response(
+        200,
+        r#"{"device_code":"d","user_code":"U","verification_uri":"https://x.test/","verification_uri_complete":"https://x.test/?c=U","interval":1}"#,
+    )
+}
+
+#[test]
+fn a_flow_reports_its_state_and_refuses_calls_out_of_order() {
+    let mut flow = DeviceFlow::new(ApiConfig::default(), vec![]);
+    assert_eq!(flow.scopes(), Scope::DEFAULT);
+    assert_eq!((flow.interval(), flow.expires_at()), (None, None));
+    let transport = || TransportError::new(TransportErrorKind::Connect, "refused");
+    assert_eq!(flow.handle_transport_error(Moment::ZERO, transport()), Err(FlowMisuse::NoRequestInFlight));
+    flow.poll_transmit(Moment::ZERO).unwrap();
+    flow.handle_response(Moment::ZERO, device_authorization()).unwrap();
+    let Some(skytells_auth::FlowEvent::CodeIssued(code)) = flow.poll_event() else { panic!("no code") };
+    assert_eq!(code.url_to_open(), "https://x.test/?c=U");
+    assert_eq!(flow.handle_transport_error(Moment::ZERO, transport()), Err(FlowMisuse::NoRequestInFlight));
+    let unfinished = DeviceFlow::new(ApiConfig::default(), vec![Scope::Inference]);
+    assert_eq!(unfinished.into_outcome(), None);
+}
+
+#[test]
+fn a_failure_before_the_code_arrives_ends_the_flow() {
+    let mut flow = DeviceFlow::new(ApiConfig::default(), vec![]);
+    flow.poll_transmit(Moment::ZERO).unwrap();
+    flow.handle_transport_error(Moment::ZERO, TransportError::new(TransportErrorKind::Timeout, "slow")).unwrap();
+    let Some(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::Transport(error)))) = flow.outcome() else {
+        panic!("{:?}", flow.outcome())
+    };
+    assert_eq!(error.kind, TransportErrorKind::Timeout);
+    let error = TransportError::new(TransportErrorKind::Io, "late");
+    assert_eq!(flow.handle_transport_error(Moment::ZERO, error), Err(FlowMisuse::Finished));
+
+    let mut refused = DeviceFlow::new(ApiConfig::default(), vec![]);
+    refused.poll_transmit(Moment::ZERO).unwrap();
+    refused.handle_response(Moment::ZERO, response(503, "")).unwrap();
+    assert!(matches!(refused.into_outcome(), Some(Outcome::Failed(FlowFailure::DeviceAuthorization(_)))));
+}
+
+#[test]
+fn endpoints_that_are_not_paths_fail_the_flow_instead_of_panicking() {
+    let broken = |device: &str, token: &str| ApiConfig {
+        endpoints: Endpoints { device_authorization: device.into(), token: token.into(), ..Endpoints::default() },
+        ..ApiConfig::default()
+    };
+    let mut at_start = DeviceFlow::new(broken("/bad path\n", "/t"), vec![]);
+    assert!(at_start.poll_transmit(Moment::ZERO).is_none());
+    assert!(matches!(
+        at_start.outcome(),
+        Some(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::InvalidRequest(_))))
+    ));
+
+    let mut at_poll = DeviceFlow::new(broken("/d", "/bad path\n"), vec![]);
+    at_poll.poll_transmit(Moment::ZERO).unwrap();
+    at_poll.handle_response(Moment::ZERO, device_authorization()).unwrap();
+    assert!(at_poll.poll_transmit(Moment::from_secs(1)).is_none());
+    assert!(matches!(at_poll.outcome(), Some(Outcome::Failed(FlowFailure::TokenPoll(ApiError::InvalidRequest(_))))));
+}
+
+#[test]
+fn credentials_fields_of_the_wrong_type_are_named() {
+    let wrong = |json: &str| Credentials::parse(json.as_bytes()).unwrap_err();
+    assert_eq!(
+        wrong(r#"{"created_at":"yesterday"}"#),
+        CredentialsError::WrongType { field: "created_at", expected: "milliseconds since 1970" }
+    );
+    assert_eq!(wrong(r#"{"scopes":"inference"}"#).to_string(), "its `scopes` field should be a list of strings");
+    assert_eq!(wrong("{,}").to_string(), "it is not valid JSON (syntax error at line 1, column 2)");
+    let stored = Credentials::parse(br#"{"scopes":["inference","\u001b[2Jx"]}"#).unwrap();
+    assert_eq!(stored.scopes(), Some(vec!["inference".to_owned(), "[2Jx".to_owned()]));
+}
+
+#[test]
+fn formats_hand_back_their_secret_and_limit_key_length() {
+    let token = PersonalAccessToken::parse(&format!("sk_pat_{}", "0".repeat(64))).unwrap();
+    assert!(token.into_secret().expose().starts_with("sk_pat_0"));
+    assert_eq!(AccessKey::parse("sk_proj_k").unwrap().into_secret().expose(), "sk_proj_k");
+    let long = format!("sk_proj_{}", "a".repeat(600));
+    assert_eq!(AccessKey::parse(&long), Err(FormatError::AccessKeyTooLong { found: 608 }));
+    assert!(matches!(AccessKey::parse("  "), Err(FormatError::Empty { .. })));
+    assert!(matches!(PersonalAccessToken::parse("ghp_x"), Err(FormatError::WrongPrefix { .. })));
+}
+
+#[test]
+fn resolution_names_every_source() {
+    let flags = FlagOverrides {
+        access_key: Some(Secret::new("sk_proj_flag")),
+        api_url: Some("https://flag.test".into()),
+        config_dir: Some("/flag/dir".into()),
+        ..FlagOverrides::default()
+    };
+    let env = EnvSnapshot::from_pairs([("SKYTELLS_ACCESS_KEY", "sk_proj_env"), ("UNRELATED", "x"), ("HOME", "/h")]);
+    assert_eq!(env.access_key().unwrap().expose(), "sk_proj_env");
+    let resolved = resolve_credentials(&flags, &env, None);
+    let key = resolved.require_access_key().unwrap();
+    assert_eq!(key.source.to_string(), "flag --access-key");
+    assert_eq!(resolve_api_base(&flags, &env).unwrap().source, Source::Flag("--api-url"));
+    assert_eq!(credentials_path(&flags, &env).unwrap(), std::path::PathBuf::from("/flag/dir/credentials.json"));
+    assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), std::path::PathBuf::from("/h/.config/skytells"));
+    assert_eq!(Source::Env("SKYTELLS_TOKEN").to_string(), "environment variable SKYTELLS_TOKEN");
+    assert_eq!((Source::File.to_string(), Source::Default.to_string()), ("credentials file".into(), "default".into()));
+
+    let bad_key = FlagOverrides { access_key: Some(Secret::new("sk_pat_nope")), ..FlagOverrides::default() };
+    let error = resolve_credentials(&bad_key, &env, None).require_access_key().unwrap_err();
+    assert!(error.to_string().starts_with("the access key from the flag --access-key is not valid"), "{error}");
+    let no_home = EnvSnapshot::from_pairs([("SKYTELLS_CONFIG_DIR", "~/x")]);
+    assert!(config_dir(&FlagOverrides::default(), &no_home).is_err());
+}
+
+#[test]
+fn failed_exchanges_are_described_without_secrets() {
+    let line = describe_exchange(
+        &http::Method::GET,
+        &"https://x.test/api/v1/cli/me".parse().unwrap(),
+        Duration::from_millis(3),
+        &Err(TransportError::new(TransportErrorKind::Connect, "refused")),
+    );
+    assert_eq!(line, "GET https://x.test/api/v1/cli/me failed after 3 ms: could not connect: refused");
+}
+
+#[test]
+fn config_accessors() {
+    let base = ApiBase::parse("https://x.test/").unwrap();
+    assert_eq!(base.as_str(), "https://x.test");
+    assert_eq!(ApiConfig::new(base.clone()).base, base);
+    assert_eq!(Scope::KeysWrite.description(), "Create and manage API keys");
+    assert_eq!(Scope::ALL.map(Scope::description).len(), 8);
+}
