@@ -45,7 +45,6 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    install_interrupt_handler();
     let context = Context::new(&cli);
     init_logging(&context, cli.verbose);
     let result = match &cli.command {
@@ -65,16 +64,6 @@ fn main() -> ExitCode {
             ExitCode::from(error.code)
         }
     }
-}
-
-/// Ctrl-C clears the spinner line and exits with 130. Credentials are written only after
-/// a login succeeds, by an atomic rename, so an interrupt never leaves half a file.
-fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        terminal::clear_spinner_line();
-        eprintln!("\nInterrupted; nothing more was saved.");
-        std::process::exit(i32::from(exit::INTERRUPTED));
-    });
 }
 
 /// `-v` (debug), `-vv` (trace) or `SKYTELLS_LOG=<level>`: request logs on stderr. Set up

@@ -14,11 +14,12 @@ use crate::args::LoginArgs;
 use crate::browser::{self, Opened};
 use crate::commands::describe_identity;
 use crate::context::Context;
-use crate::error::CliError;
-use crate::prompt;
+use crate::error::{exit, CliError};
+use crate::{prompt, terminal};
 
 /// Runs `skytells login`.
 pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
+    install_interrupt_handler();
     if args.token {
         return with_token(context, args.json);
     }
@@ -79,6 +80,17 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
             Err(CliError { message: failure.to_string(), code })
         }
     }
+}
+
+/// Ctrl-C clears the spinner line and exits with 130. Credentials are written only after
+/// a login succeeds, by an atomic rename, so an interrupt never leaves half a file. Only
+/// login needs this (it is the one command that waits); elsewhere the default applies.
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        terminal::clear_spinner_line();
+        eprintln!("\nInterrupted; nothing more was saved.");
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    });
 }
 
 /// `15 minutes`, `1 minute`, `90 seconds`.

@@ -1,0 +1,120 @@
+//! Time per operation of the core: a whole simulated device flow, credentials, parsing.
+//!
+//! `cargo bench -p skytells-auth --bench core` measures; `-- --test` runs each once (CI).
+
+use divan::{black_box, Bencher};
+use skytells_auth::flow::{classify_poll_answer, parse_device_authorization, TimingBounds};
+use skytells_auth::{
+    resolve_credentials, ApiConfig, Credentials, DeviceFlow, EnvSnapshot, Exchange, FetchIdentity, FlagOverrides,
+    Moment, Outcome, Scope, Secret, TransportError, TransportErrorKind,
+};
+
+fn main() {
+    divan::main();
+}
+
+fn response(status: u16, body: &'static str) -> http::Response<Vec<u8>> {
+    http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
+}
+
+/// A 15-minute login at a 5-second interval: two slow_downs, a 5xx and a dropped
+/// connection early on, then pending until the person approves 14 minutes in.
+#[divan::bench]
+fn whole_fifteen_minute_device_flow(bencher: Bencher) {
+    bencher.bench(|| {
+        let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT.to_vec());
+        let mut now = Moment::ZERO;
+        flow.poll_transmit(now).unwrap();
+        flow.handle_response(
+            now,
+            response(
+                200,
+                r#"{"device_code":"dc","user_code":"ABCD-1234","verification_uri":"https://console.skytells.ai/device","expires_in":900,"interval":5}"#,
+            ),
+        )
+        .unwrap();
+        let approved_at = Moment::from_secs(14 * 60);
+        let mut polls = 0u32;
+        while flow.outcome().is_none() {
+            while flow.poll_event().is_some() {}
+            now = flow.poll_timeout().unwrap();
+            if flow.poll_transmit(now).is_none() {
+                continue;
+            }
+            polls += 1;
+            let _ = match polls {
+                1 | 2 => flow.handle_response(now, response(429, "{}")),
+                3 => flow.handle_response(now, response(503, "")),
+                4 => flow.handle_transport_error(now, TransportError::new(TransportErrorKind::Io, "reset")),
+                _ if now >= approved_at => flow.handle_response(
+                    now,
+                    response(200, r#"{"access_token":"sk_pat_granted","token_type":"Bearer","scopes":["inference"]}"#),
+                ),
+                _ => flow.handle_response(now, response(428, r#"{"error":"authorization_pending"}"#)),
+            };
+        }
+        assert!(matches!(flow.outcome(), Some(Outcome::Authorized(_))));
+        black_box(polls)
+    });
+}
+
+const NODE_FILE: &str = r#"{"token":"sk_pat_abababababababababababababababababababababababababababababababab","access_key":"sk_proj_live_123","api_key":"legacy","created_at":1776076200000,"scopes":["inference","projects.read"]}"#;
+
+#[divan::bench]
+fn credentials_parse_and_resolve(bencher: Bencher) {
+    let env = EnvSnapshot::from_pairs([("HOME", "/home/ada"), ("SKYTELLS_ACCESS_KEY", "sk_proj_env")]);
+    let flags = FlagOverrides::default();
+    bencher.bench(|| {
+        let file = Credentials::parse(black_box(NODE_FILE.as_bytes())).unwrap();
+        let resolved = resolve_credentials(&flags, &env, Some(&file));
+        black_box(resolved.require_token().is_ok())
+    });
+}
+
+#[divan::bench]
+fn credentials_rewrite(bencher: Bencher) {
+    let file = Credentials::parse(NODE_FILE.as_bytes()).unwrap();
+    let key = Secret::new("sk_proj_new");
+    bencher.bench(|| {
+        let mut file = file.clone();
+        file.set_access_key(&key, 1);
+        black_box(file.to_bytes())
+    });
+}
+
+#[divan::bench]
+fn parse_device_authorization_response(bencher: Bencher) {
+    let answer = response(
+        200,
+        r#"{"data":{"device_code":"dc_0123456789abcdef","user_code":"ABCD-1234","verification_uri":"https://console.skytells.ai/device","verification_uri_complete":"https://console.skytells.ai/device?user_code=ABCD-1234","expires_in":900,"interval":5}}"#,
+    );
+    let bounds = TimingBounds::default();
+    bencher.bench(|| black_box(parse_device_authorization(black_box(&answer), &bounds).unwrap()));
+}
+
+#[divan::bench]
+fn classify_poll_answers(bencher: Bencher) {
+    let answers = [
+        response(428, r#"{"error":"Authorization pending","code":"authorization_pending"}"#),
+        response(400, r#"{"error":"slow_down"}"#),
+        response(200, r#"{"access_token":"sk_pat_granted","token_type":"Bearer","scopes":["inference"]}"#),
+    ];
+    bencher.bench(|| {
+        for answer in &answers {
+            black_box(classify_poll_answer(black_box(answer)));
+        }
+    });
+}
+
+#[divan::bench]
+fn identity_request_and_answer(bencher: Bencher) {
+    let config = ApiConfig::default();
+    let token = Secret::new("sk_pat_abababababababababababababababababababababababababababababababab");
+    let answer = response(200, r#"{"data":{"id":"usr_0001","name":"Ada Lovelace","email":"ada@example.com"}}"#);
+    bencher.bench(|| {
+        let call = FetchIdentity { config: &config, token: &token };
+        let transmit = call.transmit().unwrap();
+        black_box(transmit);
+        black_box(call.interpret(answer.clone()).unwrap())
+    });
+}
