@@ -1,5 +1,6 @@
-//! Blocking driver for [`skytells_auth`]: sends the core's requests with ureq, sleeps
-//! with the calling thread, and makes no decision of its own.
+//! Blocking driver for [`skytells_auth`]: sends the core's requests with ureq and sleeps
+//! with the calling thread, making no protocol decision of its own; and
+//! [`CredentialStore`], the credentials file on disk (atomic rewrites under a lock).
 //!
 //! ```no_run
 //! use skytells_auth::{ApiConfig, DeviceFlow, FlowEvent, Outcome, Scope};

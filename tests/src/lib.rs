@@ -128,22 +128,8 @@ impl Emulator {
 
     /// Makes `token` a valid personal access token with `scopes` (all scopes if empty).
     pub fn add_token(&self, token: &str, scopes: &[&str]) {
-        let scopes: Vec<String> = if scopes.is_empty() {
-            [
-                "inference",
-                "projects.read",
-                "projects.write",
-                "deployments.read",
-                "deployments.write",
-                "keys.read",
-                "keys.write",
-                "account.read",
-            ]
-            .map(str::to_owned)
-            .to_vec()
-        } else {
-            scopes.iter().map(|scope| (*scope).to_owned()).collect()
-        };
+        let scopes: Vec<&str> = if scopes.is_empty() { routes::VALID_SCOPES.to_vec() } else { scopes.to_vec() };
+        let scopes: Vec<String> = scopes.into_iter().map(str::to_owned).collect();
         self.notify(|state| {
             let user = state.scenario.user.clone();
             state.tokens.insert(token.to_owned(), (scopes, user));

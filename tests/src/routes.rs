@@ -12,7 +12,7 @@ use crate::state::{DeviceGrant, DeviceStatus, ProjectInfo, State};
 /// The grant type of device-code polling.
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// Scopes the API knows.
-const VALID_SCOPES: [&str; 8] = [
+pub(crate) const VALID_SCOPES: [&str; 8] = [
     "inference",
     "projects.read",
     "projects.write",
