@@ -175,3 +175,47 @@ fn login_link_and_logout_speak_json() {
     let logout: Value = serde_json::from_str(&sandbox.run(&["logout", "--force", "--json"], "").stdout).unwrap();
     assert_eq!(logout, json!({"logged_out": true, "credentials_file": "~/config/credentials.json"}));
 }
+
+#[test]
+fn https_proxy_and_no_proxy_are_honoured() {
+    // The emulator stands in as the proxy: it logs the CONNECT it is asked for.
+    let proxy = Sandbox::new(|_| {});
+    let mut proxied = proxy.command(&["whoami"]);
+    proxied
+        .env("SKYTELLS_TOKEN", token("ab"))
+        .env("SKYTELLS_API_URL", "http://127.0.0.1:1")
+        .env("HTTPS_PROXY", proxy.emulator.url());
+    let run = proxy.run_command(proxied, "");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let log = proxy.emulator.log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!((log[0].method.as_str(), log[0].path.as_str()), ("CONNECT", "127.0.0.1:1"));
+    assert!(!log[0].authorized, "the proxy never sees the token");
+
+    let mut bypassed = proxy.command(&["whoami"]);
+    bypassed
+        .env("SKYTELLS_TOKEN", token("ab"))
+        .env("SKYTELLS_API_URL", "http://127.0.0.1:1")
+        .env("HTTPS_PROXY", proxy.emulator.url())
+        .env("NO_PROXY", "127.0.0.1");
+    let run = proxy.run_command(bypassed, "");
+    assert!(run.stderr.contains("could not connect"), "{run:?}");
+    assert_eq!(proxy.emulator.log().len(), 1, "NO_PROXY sent it direct");
+}
+
+#[test]
+fn relative_and_home_relative_config_dirs() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_access_key("sk_proj_a", "A");
+    let mut relative = sandbox.command(&["link", "sk_proj_a"]);
+    relative.env("SKYTELLS_CONFIG_DIR", "rel/cfg").current_dir(sandbox.home.path());
+    assert_eq!(sandbox.run_command(relative, "").code, Some(0));
+    assert!(sandbox.home.path().join("rel/cfg/credentials.json").exists());
+
+    let mut tilde = sandbox.command(&["link", "sk_proj_a"]);
+    tilde.env("SKYTELLS_CONFIG_DIR", "~/tilde-cfg");
+    let run = sandbox.run_command(tilde, "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("Access key saved to ~/tilde-cfg/credentials.json"), "{}", run.stdout);
+    assert!(sandbox.home.path().join("tilde-cfg/credentials.json").exists());
+}

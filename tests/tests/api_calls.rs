@@ -88,3 +88,19 @@ for_both_drivers!(nothing_listening_is_a_connect_failure, |driver: common::Drive
     assert_eq!(transport.kind, TransportErrorKind::Connect, "{transport}");
     assert!(!transport.to_string().contains(&token()));
 });
+
+#[test]
+fn dropping_the_tokio_future_stops_the_flow() {
+    let emulator = emulator(|_| {});
+    let driver = skytells_auth_tokio::TokioDriver::new().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let flow = skytells_auth::DeviceFlow::new(common::config(&emulator), vec![]);
+    let cancelled = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_millis(2500), driver.run_device_flow(flow, |_| {})).await
+    });
+    assert!(cancelled.is_err(), "the flow was still waiting when its future was dropped");
+    let polls_at_drop = emulator.polls().len();
+    assert_eq!(polls_at_drop, 2, "polls at 1 s and 2 s");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(emulator.polls().len(), polls_at_drop, "nothing polled after the future was dropped");
+}
