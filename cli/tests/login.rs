@@ -272,3 +272,18 @@ fn piped_output_gets_plain_lines_and_no_colour() {
     let run = sandbox.run(&["login", "--no-browser"], "");
     assert!(!run.all().contains('\r') && !run.all().contains('⠋') && !run.all().contains('\u{1b}'), "{run:?}");
 }
+
+#[test]
+fn on_a_terminal_an_existing_login_is_kept_unless_you_say_yes() {
+    let sandbox = Sandbox::new(|_| {});
+    let stored = format!(r#"{{"token":"{}"}}"#, token("cd"));
+    sandbox.write_credentials(&stored);
+    let run = common::in_terminal(&sandbox.command(&["login", "--no-browser"]), "n\n", 100);
+    assert!(
+        run.stdout.contains("You are already logged in. Log in again and replace the stored token? [y/N]"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("Kept your current login."), "{run:?}");
+    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), stored);
+    assert!(sandbox.emulator.log().is_empty(), "nothing was asked of the API");
+}

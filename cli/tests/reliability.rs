@@ -68,6 +68,14 @@ fn sigkill_during_rewrites_leaves_the_old_or_the_new_file() {
     }
     eprintln!("seed {seed}: {killed} killed, {completed} completed");
     assert!(killed > RUNS / 10, "too few kills to mean anything: {killed}");
+    // Killed writers leave temporary files; the next rewrite clears them under the lock.
+    let run = sandbox.run(&["link", "sk_proj_key0"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let names: Vec<String> = std::fs::read_dir(sandbox.config_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "only the file and its lock remain: {names:?}");
 }
 
 #[test]

@@ -132,6 +132,7 @@ impl CredentialStore {
         let dir = self.dir();
         let mut warnings = ensure_dir(&dir)?;
         let _lock = self.lock(&dir)?;
+        self.remove_stale_temp_files(&dir);
         let mut credentials = match self.read_existing()? {
             None => Credentials::empty(),
             Some(bytes) => match Credentials::parse(&bytes) {
@@ -203,8 +204,24 @@ impl CredentialStore {
         Ok(backup)
     }
 
+    fn temp_prefix(&self) -> String {
+        format!(".{}.tmp-", self.file_name())
+    }
+
+    /// Temporary files left by writers that were killed mid-write. Every writer holds the
+    /// lock while its temporary file exists, so under the lock any such file is stale.
+    fn remove_stale_temp_files(&self, dir: &Path) {
+        let prefix = self.temp_prefix();
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
     fn write_atomically(&self, dir: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-        let temp = dir.join(format!(".{}.tmp-{}", self.file_name(), std::process::id()));
+        let temp = dir.join(format!("{}{}", self.temp_prefix(), std::process::id()));
         remove_if_present(&temp)?;
         let result = (|| {
             let mut file = private_options().write(true).create_new(true).open(&temp)?;
