@@ -1,8 +1,9 @@
 //! Questions to the person at the terminal, and secrets from standard input.
 
 use std::io::{self, BufRead, Read, Write};
+use std::time::Duration;
 
-use crate::error::CliError;
+use crate::error::{exit, CliError};
 
 /// The longest line accepted on standard input for a secret.
 const MAX_SECRET_LINE: u64 = 4096;
@@ -12,17 +13,70 @@ pub fn confirm(question: &str) -> Result<bool, CliError> {
     eprint!("{question} [y/N] ");
     io::stderr().flush().ok();
     let mut answer = String::new();
-    io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|error| CliError::failure(format!("could not read the answer: {error}")))?;
+    io::stdin().lock().read_line(&mut answer).map_err(|error| read_failed(error, "the answer"))?;
     Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
-/// Asks for a secret on the terminal without echoing it.
+/// Asks for a secret on the terminal without echoing it. The terminal's settings are kept
+/// aside meanwhile, so that an interrupt can put echo back (see [`restore_terminal`]).
 pub fn hidden(prompt: &str) -> Result<String, CliError> {
-    rpassword::prompt_password(prompt)
-        .map_err(|error| CliError::failure(format!("could not read from the terminal: {error}")))
+    saved_terminal::save();
+    let answer = rpassword::prompt_password(prompt);
+    saved_terminal::forget();
+    answer.map_err(|error| read_failed(error, "from the terminal"))
+}
+
+/// A failed read. Ctrl-C during a read interrupts it; the interrupt handler then puts the
+/// terminal back and exits with 130, so give it the moment it needs rather than race it
+/// with a misleading "could not read" and status 1.
+fn read_failed(error: io::Error, what: &str) -> CliError {
+    if error.kind() == io::ErrorKind::Interrupted {
+        std::thread::sleep(Duration::from_secs(1));
+        return CliError { message: "interrupted; nothing was saved".to_owned(), code: exit::INTERRUPTED };
+    }
+    CliError::failure(format!("could not read {what}: {error}"))
+}
+
+/// Puts the terminal back as it was before a hidden prompt, if one is in progress. For
+/// the Ctrl-C handler: exiting mid-prompt would otherwise leave the shell without echo.
+pub fn restore_terminal() {
+    saved_terminal::restore();
+}
+
+#[cfg(unix)]
+mod saved_terminal {
+    use std::fs::File;
+    use std::sync::Mutex;
+
+    use rustix::termios::{tcgetattr, tcsetattr, OptionalActions, Termios};
+
+    static SAVED: Mutex<Option<(File, Termios)>> = Mutex::new(None);
+
+    pub fn save() {
+        let Ok(tty) = File::options().read(true).write(true).open("/dev/tty") else { return };
+        if let (Ok(settings), Ok(mut saved)) = (tcgetattr(&tty), SAVED.lock()) {
+            *saved = Some((tty, settings));
+        }
+    }
+
+    pub fn forget() {
+        if let Ok(mut saved) = SAVED.lock() {
+            *saved = None;
+        }
+    }
+
+    pub fn restore() {
+        if let Some((tty, settings)) = SAVED.lock().ok().and_then(|mut saved| saved.take()) {
+            let _ = tcsetattr(&tty, OptionalActions::Now, &settings);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod saved_terminal {
+    pub fn save() {}
+    pub fn forget() {}
+    pub fn restore() {}
 }
 
 /// Reads one line from standard input (for pipes and scripts).
@@ -32,7 +86,7 @@ pub fn stdin_line(what: &str) -> Result<String, CliError> {
         .lock()
         .take(MAX_SECRET_LINE)
         .read_line(&mut line)
-        .map_err(|error| CliError::failure(format!("could not read the {what} from standard input: {error}")))?;
+        .map_err(|error| read_failed(error, &format!("the {what} from standard input")))?;
     if line.trim().is_empty() {
         return Err(CliError::usage(format!(
             "no {what} on standard input; pipe it in, or run this in a terminal to be asked for it"

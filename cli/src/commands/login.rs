@@ -87,6 +87,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
 /// login needs this (it is the one command that waits); elsewhere the default applies.
 fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
+        prompt::restore_terminal();
         terminal::clear_spinner_line();
         eprintln!("\nInterrupted; nothing more was saved.");
         std::process::exit(i32::from(exit::INTERRUPTED));
