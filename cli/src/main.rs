@@ -26,25 +26,6 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(exit::USAGE));
         }
     };
-    // Generated output needs no environment, terminal or handler.
-    match &cli.command {
-        Command::Completion { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "skytells", &mut std::io::stdout());
-            return ExitCode::SUCCESS;
-        }
-        Command::Man => {
-            return match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                // `skytells man | head` closing the pipe early is not a failure.
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("error: could not write the manual page: {error}");
-                    ExitCode::from(exit::FAILURE)
-                }
-            };
-        }
-        _ => {}
-    }
     let context = Context::new(&cli);
     init_logging(&context, cli.verbose);
     let result = match &cli.command {
@@ -53,7 +34,11 @@ fn main() -> ExitCode {
         Command::Whoami(args) | Command::Auth(AuthCommand::Status(args)) => commands::whoami::run(&context, args),
         Command::Logout(args) => commands::logout::run(&context, args),
         Command::Auth(AuthCommand::Token) => commands::token::run(&context),
-        Command::Completion { .. } | Command::Man => unreachable!("handled above"),
+        Command::Completion { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "skytells", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => man_page(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -63,6 +48,17 @@ fn main() -> ExitCode {
             }
             ExitCode::from(error.code)
         }
+    }
+}
+
+/// The manual page, from the clap definition.
+fn man_page() -> Result<(), error::CliError> {
+    match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+        // `skytells man | head` closing the pipe early is not a failure.
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error::CliError::failure(format!("could not write the manual page: {error}")))
+        }
+        _ => Ok(()),
     }
 }
 

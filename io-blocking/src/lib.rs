@@ -83,8 +83,8 @@ impl BlockingDriver {
             while let Some(event) = flow.poll_event() {
                 on_event(&event);
             }
-            if flow.outcome().is_some() {
-                return flow.into_outcome().expect("checked just above");
+            if let Some(outcome) = flow.outcome() {
+                return outcome.clone();
             }
             if let Some(transmit) = flow.poll_transmit(now()) {
                 let result = self.send(transmit);

@@ -93,8 +93,8 @@ impl TokioDriver {
             while let Some(event) = flow.poll_event() {
                 on_event(&event);
             }
-            if flow.outcome().is_some() {
-                return flow.into_outcome().expect("checked just above");
+            if let Some(outcome) = flow.outcome() {
+                return outcome.clone();
             }
             if let Some(transmit) = flow.poll_transmit(now()) {
                 let result = self.send(transmit).await;
