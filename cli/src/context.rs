@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use skytells_auth::{
     credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiConfig, Credentials, EnvSnapshot,
-    FlagOverrides, Resolved, Source,
+    FlagOverrides, Resolved, Secret, Source,
 };
 use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreWarning};
 
@@ -123,13 +123,10 @@ impl Context {
         }
     }
 
-    /// Warns that a variable will keep overriding what a command stores.
-    pub fn warn_if_env_overrides(&self, what: &str) {
-        let (set, name) = match what {
-            "token" => (self.env.token().is_some(), vars::TOKEN),
-            _ => (self.env.access_key().is_some(), vars::ACCESS_KEY),
-        };
-        if set {
+    /// Warns that `variable` (named `name`), when set, will keep overriding the `what` a
+    /// command stores.
+    pub fn warn_if_env_overrides(&self, variable: Option<&Secret>, name: &str, what: &str) {
+        if variable.is_some() {
             self.warn(format!(
                 "{name} is set in your environment; it takes precedence over the stored {what} until you unset it"
             ));

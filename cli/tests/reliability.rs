@@ -2,10 +2,9 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{mode, token, Sandbox};
 use serde_json::Value;
@@ -183,14 +182,12 @@ fn a_plain_http_api_on_another_host_gets_no_credential() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     for url in ["http://api.example.com", "http://10.0.0.1:8080", "http://localhost.evil.test"] {
-        let started = Instant::now();
-        let mut command: Command = sandbox.command(&["whoami"]);
+        // With -v every request attempt is logged, so no DEBUG line means none was made.
+        let mut command: Command = sandbox.command(&["-v", "whoami"]);
         command.env("SKYTELLS_API_URL", url);
         let run = sandbox.run_command(command, "");
         assert_eq!(run.code, Some(2), "{url}: {run:?}");
         assert!(run.stderr.contains("refusing plain http"), "{url}: {}", run.stderr);
-        assert!(started.elapsed() < Duration::from_secs(2), "refused before any connection attempt");
+        assert!(!run.stderr.contains("DEBUG"), "{url}: a request was attempted: {}", run.stderr);
     }
-    let seen: BTreeSet<String> = sandbox.emulator.log().into_iter().map(|entry| entry.path).collect();
-    assert!(seen.is_empty());
 }

@@ -89,10 +89,7 @@ impl BlockingDriver {
             if let Some(transmit) = flow.poll_transmit(now()) {
                 let result = self.send(transmit);
                 // The request just sent is the one outstanding, so the flow accepts this.
-                let _accepted = match result {
-                    Ok(response) => flow.handle_response(now(), response),
-                    Err(error) => flow.handle_transport_error(now(), error),
-                };
+                let _accepted = flow.handle_result(now(), result);
             } else if let Some(wake_at) = flow.poll_timeout() {
                 thread::sleep(wake_at.saturating_duration_since(now()));
             }

@@ -94,8 +94,6 @@ pub struct Updated<T> {
     pub value: T,
     /// What the user should hear about.
     pub warnings: Vec<StoreWarning>,
-    /// Whether the file now exists (it is removed when nothing is left in it).
-    pub written: bool,
 }
 
 /// The credentials file at one path.
@@ -148,14 +146,15 @@ impl CredentialStore {
             warnings.push(StoreWarning::Tightened { path: self.path.clone(), was: loose, now: FILE_MODE });
         }
         let value = change(&mut credentials);
-        let written = !credentials.is_empty();
-        if written {
+        // Nothing left (a logout with no unknown fields): remove the file rather than
+        // leave an empty object behind.
+        if !credentials.is_empty() {
             self.write_atomically(&dir, &credentials.to_bytes())?;
         } else {
             remove_if_present(&self.path)?;
             sync_dir(&dir)?;
         }
-        Ok(Updated { value, warnings, written })
+        Ok(Updated { value, warnings })
     }
 
     fn dir(&self) -> PathBuf {

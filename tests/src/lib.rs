@@ -235,7 +235,6 @@ fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
             note: decision.note.clone(),
         };
         state.log.push(entry);
-        state.requests += 1;
         decision
     };
     shared.changed.notify_all();

@@ -112,8 +112,6 @@ pub struct State {
     pub access_keys: BTreeMap<String, ProjectInfo>,
     /// Every request.
     pub log: Vec<LogEntry>,
-    /// Requests answered so far.
-    pub requests: u64,
     started: Instant,
     counter: u64,
 }
@@ -127,7 +125,6 @@ impl State {
             tokens: BTreeMap::new(),
             access_keys: BTreeMap::new(),
             log: Vec::new(),
-            requests: 0,
             started,
             counter: 0,
         }

@@ -1,7 +1,7 @@
 //! `skytells link`: store a project access key after the API vouches for it.
 
 use serde_json::json;
-use skytells_auth::{AccessKey, VerifyAccessKey};
+use skytells_auth::{vars, AccessKey, VerifyAccessKey};
 
 use crate::args::LinkArgs;
 use crate::context::Context;
@@ -22,7 +22,7 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
     let now_ms = context.now_ms();
     let updated = store.update(now_ms, |credentials| credentials.set_access_key(key.secret(), now_ms))?;
     context.warn_all(&updated.warnings);
-    context.warn_if_env_overrides("access key");
+    context.warn_if_env_overrides(context.env.access_key(), vars::ACCESS_KEY, "access key");
     let saved_to = context.display_path(store.path());
     if args.json {
         context.print_json(&json!({

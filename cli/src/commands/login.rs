@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use skytells_auth::{
-    parse_scopes, ApiConfig, ApiError, Credentials, DeviceFlow, FetchIdentity, FlowEvent, FlowFailure, Outcome,
+    parse_scopes, vars, ApiConfig, ApiError, Credentials, DeviceFlow, FetchIdentity, FlowEvent, FlowFailure, Outcome,
     PersonalAccessToken, Scope, Secret, UserCode, VerifyToken, TOKENS_PAGE,
 };
 use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreError};
@@ -36,7 +36,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
             return Ok(());
         }
     }
-    context.warn_if_env_overrides("token");
+    context.warn_if_env_overrides(context.env.token(), vars::TOKEN, "token");
 
     let driver = context.driver();
     let requested: Vec<String> = scopes.iter().map(|scope| scope.as_str().to_owned()).collect();
@@ -191,7 +191,7 @@ fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
             "That is not a personal access token: {problem}. Create one at {TOKENS_PAGE}; nothing was saved."
         ))
     })?;
-    context.warn_if_env_overrides("token");
+    context.warn_if_env_overrides(context.env.token(), vars::TOKEN, "token");
     let driver = context.driver();
     match driver.execute(&VerifyToken { config: &api, token: token.secret() }) {
         Ok(()) => {}

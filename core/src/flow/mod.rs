@@ -302,6 +302,20 @@ impl DeviceFlow {
         }
     }
 
+    /// Hands in whatever sending the outstanding request produced: a response, or the
+    /// transport failure. The same as calling [`handle_response`](Self::handle_response)
+    /// or [`handle_transport_error`](Self::handle_transport_error).
+    pub fn handle_result(
+        &mut self,
+        now: Moment,
+        result: Result<http::Response<Vec<u8>>, TransportError>,
+    ) -> Result<(), FlowMisuse> {
+        match result {
+            Ok(response) => self.handle_response(now, response),
+            Err(error) => self.handle_transport_error(now, error),
+        }
+    }
+
     /// The next event for the user interface.
     pub fn poll_event(&mut self) -> Option<FlowEvent> {
         self.events.pop_front()
