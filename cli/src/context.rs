@@ -36,8 +36,7 @@ impl Context {
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value.to_string_lossy().into_owned())))
             .collect();
         let env = EnvSnapshot::from_pairs(process_env.iter());
-        let flags =
-            FlagOverrides { api_url: cli.api_url.clone(), config_dir: cli.config_dir.clone(), ..Default::default() };
+        let flags = FlagOverrides::new(cli.api_url.clone(), cli.config_dir.clone());
         let no_color = process_env.get("NO_COLOR").is_some_and(|value| !value.is_empty());
         let dumb = process_env.get("TERM").is_some_and(|term| term == "dumb");
         let color = match cli.color {
@@ -49,15 +48,32 @@ impl Context {
     }
 
     /// Prints a line of a command's result, unless `--quiet`.
-    pub fn say(&self, line: impl std::fmt::Display) {
-        if !self.quiet {
-            println!("{line}");
+    pub fn say(&self, line: impl std::fmt::Display) -> Result<(), CliError> {
+        if self.quiet {
+            return Ok(());
         }
+        self.write_stdout(format!("{line}\n").as_bytes())
     }
 
     /// Prints a command's result as pretty JSON.
-    pub fn print_json(&self, value: &serde_json::Value) {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    pub fn print_json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
+        let mut text = serde_json::to_string_pretty(value)
+            .map_err(|error| CliError::failure(format!("could not write JSON: {error}")))?;
+        text.push('\n');
+        self.write_stdout(text.as_bytes())
+    }
+
+    /// Writes to standard output: every result goes through here. A reader that went
+    /// away (`skytells whoami --json | head -1`) is not an error worth a word.
+    pub fn write_stdout(&self, bytes: &[u8]) -> Result<(), CliError> {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(CliError::failure(format!("could not write to standard output: {error}")))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// A progress line: a spinner on a terminal, a plain line otherwise, nothing if `--quiet`.
@@ -91,7 +107,7 @@ impl Context {
 
     /// The credentials to use, given what the file holds.
     pub fn resolve(&self, file: Option<&Credentials>) -> Resolved {
-        resolve_credentials(&self.flags, &self.env, file)
+        resolve_credentials(&self.env, file)
     }
 
     /// Milliseconds since the Unix epoch, for `created_at`.

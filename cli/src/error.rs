@@ -1,6 +1,6 @@
 //! Failures and the exit status each one maps to.
 
-use skytells_auth::{ApiError, ApiUrlError, CredentialProblem, NoConfigDir, ScopeError};
+use skytells_auth::{messages, ApiError, ApiUrlError, CredentialProblem, NoConfigDir, ScopeError};
 use skytells_auth_blocking::StoreError;
 
 /// Exit statuses, as documented in README.md.
@@ -45,14 +45,26 @@ impl CliError {
 
 impl From<ApiError> for CliError {
     fn from(error: ApiError) -> Self {
-        let code = match error {
-            ApiError::TokenRejected
-            | ApiError::AccessKeyRejected
-            | ApiError::Unauthorized { .. }
-            | ApiError::InsufficientScope { .. } => exit::AUTH,
-            _ => exit::FAILURE,
-        };
-        CliError { message: error.to_string(), code }
+        CliError { message: error.to_string(), code: api_exit_code(&error) }
+    }
+}
+
+/// A refused or too narrow credential is an authentication problem (4); anything else
+/// that went wrong with a request is a failure (1).
+pub fn api_exit_code(error: &ApiError) -> u8 {
+    if error.rejects_credential() || error.credential_is_genuine() {
+        exit::AUTH
+    } else {
+        exit::FAILURE
+    }
+}
+
+/// The store's fact, with the Skytells advice for it.
+pub fn describe_store_error(error: &StoreError) -> String {
+    match error {
+        StoreError::Corrupt { .. } => messages::unreadable_credentials(error),
+        StoreError::NotAFile { .. } => messages::credentials_path_taken(error),
+        other => other.to_string(),
     }
 }
 
@@ -64,7 +76,7 @@ impl From<CredentialProblem> for CliError {
 
 impl From<StoreError> for CliError {
     fn from(error: StoreError) -> Self {
-        CliError::failure(error.to_string())
+        CliError::failure(describe_store_error(&error))
     }
 }
 

@@ -7,6 +7,8 @@ mod browser;
 mod commands;
 mod context;
 mod error;
+mod interrupt;
+mod output;
 mod prompt;
 mod terminal;
 

@@ -1,9 +1,7 @@
 //! Questions to the person at the terminal, and secrets from standard input.
 
+use crate::error::CliError;
 use std::io::{self, BufRead, Read, Write};
-use std::time::Duration;
-
-use crate::error::{exit, CliError};
 
 /// The longest line accepted on standard input for a secret.
 const MAX_SECRET_LINE: u64 = 4096;
@@ -26,13 +24,11 @@ pub fn hidden(prompt: &str) -> Result<String, CliError> {
     answer.map_err(|error| read_failed(error, "from the terminal"))
 }
 
-/// A failed read. Ctrl-C during a read interrupts it; the interrupt handler then puts the
-/// terminal back and exits with 130, so give it the moment it needs rather than race it
-/// with a misleading "could not read" and status 1.
+/// A failed read. Ctrl-C during a read interrupts it: end the way the interrupt handler
+/// does (terminal restored, status 130), not with a misleading "could not read".
 fn read_failed(error: io::Error, what: &str) -> CliError {
     if error.kind() == io::ErrorKind::Interrupted {
-        std::thread::sleep(Duration::from_secs(1));
-        return CliError { message: "interrupted; nothing was saved".to_owned(), code: exit::INTERRUPTED };
+        crate::interrupt::exit_interrupted();
     }
     CliError::failure(format!("could not read {what}: {error}"))
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{token, Sandbox};
+use common::{token, Sandbox, TypeWhen};
 use serde_json::{json, Value};
 
 #[test]
@@ -136,12 +136,12 @@ fn colour_follows_the_flag_and_no_color() {
     let sandbox = Sandbox::new(|_| {});
     assert!(sandbox.run(&["whoami", "--color", "always"], "").stdout.contains("\u{1b}[31m✖"));
     assert!(!sandbox.run(&["whoami"], "").all().contains('\u{1b}'), "piped: no colour");
-    let on_terminal = common::in_terminal(&sandbox.command(&["whoami"]), "", 100);
+    let on_terminal = common::in_terminal(&sandbox.command(&["whoami"]), TypeWhen::Never, "", 100);
     assert!(on_terminal.stdout.contains("\u{1b}[31m✖"), "{on_terminal:?}");
     let mut no_color = sandbox.command(&["whoami"]);
     no_color.env("NO_COLOR", "1");
-    assert!(!common::in_terminal(&no_color, "", 100).stdout.contains("\u{1b}[31m"));
-    assert!(!common::in_terminal(&sandbox.command(&["whoami", "--color", "never"]), "", 100)
+    assert!(!common::in_terminal(&no_color, TypeWhen::Never, "", 100).stdout.contains("\u{1b}[31m"));
+    assert!(!common::in_terminal(&sandbox.command(&["whoami", "--color", "never"]), TypeWhen::Never, "", 100)
         .stdout
         .contains("\u{1b}[31m"));
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{token, Sandbox};
+use common::{token, Sandbox, TypeWhen};
 use serde_json::json;
 
 #[test]
@@ -253,7 +253,7 @@ fn logout_with_nothing_stored_says_so() {
 fn logout_on_a_terminal_asks_first() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
-    let run = common::in_terminal(&sandbox.command(&["logout"]), "n\n", 100);
+    let run = common::in_terminal(&sandbox.command(&["logout"]), TypeWhen::Shown("[y/N]"), "n\n", 100);
     assert!(
         run.stdout
             .contains("Log out? This removes the stored token and access key from ~/config/credentials.json. [y/N]"),
@@ -261,7 +261,7 @@ fn logout_on_a_terminal_asks_first() {
     );
     assert!(run.stdout.contains("Logout cancelled; nothing was removed."), "{run:?}");
     assert!(sandbox.credentials().exists());
-    let run = common::in_terminal(&sandbox.command(&["logout"]), "y\n", 100);
+    let run = common::in_terminal(&sandbox.command(&["logout"]), TypeWhen::Shown("[y/N]"), "y\n", 100);
     assert!(run.stdout.contains("Logged out."), "{run:?}");
     assert!(!sandbox.credentials().exists(), "nothing else was in the file, so it is gone");
 }

@@ -5,8 +5,8 @@
 use divan::{black_box, Bencher};
 use skytells_auth::flow::{classify_poll_answer, parse_device_authorization, TimingBounds};
 use skytells_auth::{
-    resolve_credentials, ApiConfig, Credentials, DeviceFlow, EnvSnapshot, Exchange, FetchIdentity, FlagOverrides,
-    Moment, Outcome, Scope, Secret, TransportError, TransportErrorKind,
+    resolve_credentials, ApiConfig, Credentials, DeviceFlow, EnvSnapshot, Exchange, FetchIdentity, Moment, Outcome,
+    Output, Scope, Secret, TransportError, TransportErrorKind,
 };
 
 fn main() {
@@ -22,38 +22,46 @@ fn response(status: u16, body: &'static str) -> http::Response<Vec<u8>> {
 #[divan::bench]
 fn whole_fifteen_minute_device_flow(bencher: Bencher) {
     bencher.bench(|| {
-        let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT.to_vec());
+        let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
         let mut now = Moment::ZERO;
-        flow.poll_transmit(now).unwrap();
-        flow.handle_response(
-            now,
-            response(
-                200,
-                r#"{"device_code":"dc","user_code":"ABCD-1234","verification_uri":"https://console.skytells.ai/device","expires_in":900,"interval":5}"#,
-            ),
-        )
-        .unwrap();
         let approved_at = Moment::from_secs(14 * 60);
         let mut polls = 0u32;
-        while flow.outcome().is_none() {
-            while flow.poll_event().is_some() {}
-            now = flow.poll_timeout().unwrap();
-            if flow.poll_transmit(now).is_none() {
-                continue;
+        loop {
+            match flow.poll_output(now) {
+                Output::Event(event) => {
+                    black_box(event);
+                }
+                Output::WaitUntil(wake_at) => now = wake_at,
+                Output::Transmit(_) if flow.expires_at().is_none() => flow
+                    .handle_result(
+                        now,
+                        Ok(response(
+                            200,
+                            r#"{"device_code":"dc","user_code":"ABCD-1234","verification_uri":"https://console.skytells.ai/device","expires_in":900,"interval":5}"#,
+                        )),
+                    )
+                    .unwrap(),
+                Output::Transmit(_) => {
+                    polls += 1;
+                    let result = match polls {
+                        1 | 2 => Ok(response(429, "{}")),
+                        3 => Ok(response(503, "")),
+                        4 => Err(TransportError::new(TransportErrorKind::Io, "reset")),
+                        _ if now >= approved_at => Ok(response(
+                            200,
+                            r#"{"access_token":"sk_pat_granted","token_type":"Bearer","scopes":["inference"]}"#,
+                        )),
+                        _ => Ok(response(428, r#"{"error":"authorization_pending"}"#)),
+                    };
+                    flow.handle_result(now, result).unwrap();
+                }
+                Output::Done(outcome) => {
+                    assert!(matches!(outcome, Outcome::Authorized(_)));
+                    break;
+                }
+                _ => unreachable!(),
             }
-            polls += 1;
-            let _ = match polls {
-                1 | 2 => flow.handle_response(now, response(429, "{}")),
-                3 => flow.handle_response(now, response(503, "")),
-                4 => flow.handle_transport_error(now, TransportError::new(TransportErrorKind::Io, "reset")),
-                _ if now >= approved_at => flow.handle_response(
-                    now,
-                    response(200, r#"{"access_token":"sk_pat_granted","token_type":"Bearer","scopes":["inference"]}"#),
-                ),
-                _ => flow.handle_response(now, response(428, r#"{"error":"authorization_pending"}"#)),
-            };
         }
-        assert!(matches!(flow.outcome(), Some(Outcome::Authorized(_))));
         black_box(polls)
     });
 }
@@ -63,10 +71,9 @@ const NODE_FILE: &str = r#"{"token":"sk_pat_abababababababababababababababababab
 #[divan::bench]
 fn credentials_parse_and_resolve(bencher: Bencher) {
     let env = EnvSnapshot::from_pairs([("HOME", "/home/ada"), ("SKYTELLS_ACCESS_KEY", "sk_proj_env")]);
-    let flags = FlagOverrides::default();
     bencher.bench(|| {
         let file = Credentials::parse(black_box(NODE_FILE.as_bytes())).unwrap();
-        let resolved = resolve_credentials(&flags, &env, Some(&file));
+        let resolved = resolve_credentials(&env, Some(&file));
         black_box(resolved.require_token().is_ok())
     });
 }

@@ -112,9 +112,28 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Whether trying the same request again later may succeed.
+    /// Whether trying the same request again later may succeed: a server fault (5xx),
+    /// a request timeout (408), a rate limit (429) or no answer at all. The one place
+    /// this is decided: device-flow polling backs off on exactly these.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ApiError::Server { .. } | ApiError::RateLimited { .. } | ApiError::Transport(_))
+        matches!(
+            self,
+            ApiError::Server { .. }
+                | ApiError::RateLimited { .. }
+                | ApiError::Transport(_)
+                | ApiError::Unexpected { status: 408, .. }
+        )
+    }
+
+    /// Whether the server accepted the credential itself and only refused this use of
+    /// it: a genuine token that lacks a scope. Such a token is worth keeping.
+    pub fn credential_is_genuine(&self) -> bool {
+        matches!(self, ApiError::InsufficientScope { .. })
+    }
+
+    /// Whether the server said the credential is not valid (401).
+    pub fn rejects_credential(&self) -> bool {
+        matches!(self, ApiError::TokenRejected | ApiError::AccessKeyRejected | ApiError::Unauthorized { .. })
     }
 }
 

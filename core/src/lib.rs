@@ -22,6 +22,7 @@ mod credentials;
 mod error;
 pub mod flow;
 mod formats;
+pub mod messages;
 mod resolve;
 mod sanitize;
 mod scopes;
@@ -36,7 +37,9 @@ pub use config::{
 };
 pub use credentials::{Credentials, CredentialsError};
 pub use error::{classify_failure, ApiError, CredentialKind, MissingCredential, TOKENS_PAGE};
-pub use flow::{DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, Outcome, TimingBounds, TokenGrant, UserCode};
+pub use flow::{
+    drive, DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, Outcome, Output, TimingBounds, TokenGrant, UserCode,
+};
 pub use formats::{AccessKey, FormatError, PersonalAccessToken, ACCESS_KEY_PREFIX, TOKEN_PREFIX};
 pub use resolve::{
     config_dir, credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, CredentialProblem,

@@ -1,4 +1,9 @@
-//! Which credentials to use: flags, then environment, then the credentials file.
+//! Which credentials to use (environment, then the credentials file) and where things
+//! are (flags, then environment, then defaults).
+//!
+//! Secrets never come from command-line flags: argv is visible to every user of the
+//! machine through `ps`. Only the API URL and the config folder, which are not secret,
+//! have flags.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -81,21 +86,27 @@ impl EnvSnapshot {
     }
 }
 
-/// Values given on the command line; each beats its environment variable.
+/// Values given on the command line; each beats its environment variable. There is no
+/// flag for a secret (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FlagOverrides {
-    /// A personal access token.
-    pub token: Option<Secret>,
-    /// A project access key.
-    pub access_key: Option<Secret>,
     /// The API base URL.
     pub api_url: Option<String>,
     /// The config folder.
     pub config_dir: Option<String>,
 }
 
+impl FlagOverrides {
+    /// The values of `--api-url` and `--config-dir`, where given.
+    pub fn new(api_url: Option<String>, config_dir: Option<String>) -> Self {
+        FlagOverrides { api_url, config_dir }
+    }
+}
+
 /// Where a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// A command-line flag, by name (`--api-url`).
     Flag(&'static str),
@@ -189,35 +200,23 @@ pub enum CredentialProblem {
     Invalid(#[from] InvalidCredential),
 }
 
-/// Picks the token and access key: flag over environment over file.
+/// Picks the token and access key: environment over file.
 ///
 /// ```
-/// use skytells_auth::{resolve_credentials, Credentials, EnvSnapshot, FlagOverrides, Source};
+/// use skytells_auth::{resolve_credentials, Credentials, EnvSnapshot, Source};
 /// let file = Credentials::parse(br#"{"token":"sk_pat_file","access_key":"sk_proj_file"}"#).unwrap();
 /// let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", "sk_pat_env")]);
-/// let resolved = resolve_credentials(&FlagOverrides::default(), &env, Some(&file));
+/// let resolved = resolve_credentials(&env, Some(&file));
 /// assert_eq!(resolved.token.unwrap().source, Source::Env("SKYTELLS_TOKEN"));
 /// assert_eq!(resolved.access_key.unwrap().source, Source::File);
 /// ```
-pub fn resolve_credentials(flags: &FlagOverrides, env: &EnvSnapshot, file: Option<&Credentials>) -> Resolved {
-    let pick = |flag: &Option<Secret>, flag_name, var: &Option<Secret>, var_name, stored: Option<Secret>| {
-        let non_empty = |secret: &&Secret| !secret.expose().is_empty();
-        if let Some(value) = flag.as_ref().filter(non_empty) {
-            Some(Sourced { value: value.clone(), source: Source::Flag(flag_name) })
-        } else if let Some(value) = var.as_ref().filter(non_empty) {
-            Some(Sourced { value: value.clone(), source: Source::Env(var_name) })
-        } else {
-            stored.map(|value| Sourced { value, source: Source::File })
-        }
+pub fn resolve_credentials(env: &EnvSnapshot, file: Option<&Credentials>) -> Resolved {
+    let pick = |var: &Option<Secret>, var_name, stored: Option<Secret>| match var {
+        Some(value) => Some(Sourced { value: value.clone(), source: Source::Env(var_name) }),
+        None => stored.map(|value| Sourced { value, source: Source::File }),
     };
-    let token = pick(&flags.token, "--token", &env.token, vars::TOKEN, file.and_then(Credentials::token));
-    let access_key = pick(
-        &flags.access_key,
-        "--access-key",
-        &env.access_key,
-        vars::ACCESS_KEY,
-        file.and_then(Credentials::access_key),
-    );
+    let token = pick(&env.token, vars::TOKEN, file.and_then(Credentials::token));
+    let access_key = pick(&env.access_key, vars::ACCESS_KEY, file.and_then(Credentials::access_key));
     let scopes = match &token {
         Some(Sourced { source: Source::File, .. }) => file.and_then(Credentials::scopes),
         _ => None,
@@ -314,13 +313,11 @@ mod tests {
     }
 
     #[test]
-    fn flags_beat_environment_and_env_tokens_are_format_checked() {
-        let flags = FlagOverrides { token: Some(Secret::new(valid_token())), ..Default::default() };
+    fn environment_tokens_are_format_checked() {
+        let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", valid_token())]);
+        assert_eq!(resolve_credentials(&env, None).require_token().unwrap().source, Source::Env("SKYTELLS_TOKEN"));
         let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", "sk_pat_bad")]);
-        let resolved = resolve_credentials(&flags, &env, None);
-        assert_eq!(resolved.require_token().unwrap().source, Source::Flag("--token"));
-        let from_env = resolve_credentials(&FlagOverrides::default(), &env, None);
-        let error = from_env.require_token().unwrap_err();
+        let error = resolve_credentials(&env, None).require_token().unwrap_err();
         assert_eq!(
             error.to_string(),
             "the personal access token from the environment variable SKYTELLS_TOKEN is not valid: a personal access token is sk_pat_ followed by exactly 64 hex characters; this one has 3 after the prefix"
@@ -329,7 +326,7 @@ mod tests {
 
     #[test]
     fn nothing_anywhere_is_the_guides_not_authenticated() {
-        let resolved = resolve_credentials(&FlagOverrides::default(), &EnvSnapshot::default(), None);
+        let resolved = resolve_credentials(&EnvSnapshot::default(), None);
         assert!(resolved.require_token().unwrap_err().to_string().starts_with("You are not authenticated"));
         assert!(resolved.require_access_key().unwrap_err().to_string().starts_with("Access key required"));
     }

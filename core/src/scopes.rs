@@ -69,6 +69,12 @@ impl Scope {
     }
 }
 
+impl From<Scope> for String {
+    fn from(scope: Scope) -> String {
+        scope.as_str().to_owned()
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use skytells_auth::{resolve_credentials, Credentials, EnvSnapshot, FlagOverrides, Secret, Source};
+use skytells_auth::{resolve_credentials, Credentials, EnvSnapshot, Secret, Source};
 
 fn credential_text() -> impl Strategy<Value = String> {
     "[!-~]{1,40}"
@@ -111,28 +111,20 @@ proptest! {
     }
 
     #[test]
-    fn precedence_is_flag_then_environment_then_file_with_empty_meaning_unset(
-        flag in prop::option::of(prop_oneof![Just(String::new()), credential_text()]),
+    fn precedence_is_environment_then_file_with_empty_meaning_unset(
         env in prop::option::of(prop_oneof![Just(String::new()), credential_text()]),
         stored in prop::option::of(prop_oneof![Just(String::new()), credential_text()]),
         for_access_key in any::<bool>(),
     ) {
         let (field, var) = if for_access_key { ("access_key", "SKYTELLS_ACCESS_KEY") } else { ("token", "SKYTELLS_TOKEN") };
-        let flags = if for_access_key {
-            FlagOverrides { access_key: flag.clone().map(Secret::new), ..Default::default() }
-        } else {
-            FlagOverrides { token: flag.clone().map(Secret::new), ..Default::default() }
-        };
         let env_snapshot = EnvSnapshot::from_pairs(env.iter().map(|value| (var, value.as_str())));
         let file = stored.as_ref().map(|value| {
             Credentials::parse(serde_json::json!({ field: value }).to_string().as_bytes()).unwrap()
         });
-        let resolved = resolve_credentials(&flags, &env_snapshot, file.as_ref());
+        let resolved = resolve_credentials(&env_snapshot, file.as_ref());
         let chosen = if for_access_key { resolved.access_key } else { resolved.token };
         let non_empty = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty() && !text.is_empty());
-        let expected = if let Some(value) = flag.clone().filter(|text| !text.is_empty()) {
-            Some((value, if for_access_key { Source::Flag("--access-key") } else { Source::Flag("--token") }))
-        } else if let Some(value) = env.clone().filter(|text| !text.is_empty()) {
+        let expected = if let Some(value) = env.clone().filter(|text| !text.is_empty()) {
             Some((value, Source::Env(var)))
         } else {
             non_empty(&stored).map(|value| (value, Source::File))

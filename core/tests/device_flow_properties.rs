@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use skytells_auth::flow::{MAX_BACKOFF, SLOW_DOWN_STEP};
-use skytells_auth::{ApiConfig, DeviceFlow, FlowMisuse, Moment, Outcome, Scope, TransportError, TransportErrorKind};
+use skytells_auth::{
+    ApiConfig, DeviceFlow, FlowEvent, FlowMisuse, Moment, Outcome, Output, Scope, TransportError, TransportErrorKind,
+};
 
 /// What the scripted server says to one poll.
 #[derive(Debug, Clone)]
@@ -86,6 +88,7 @@ struct Poll {
     answer: Answer,
     answered_at: Moment,
     base_after: Option<Duration>,
+    /// When the flow next asked to be woken, if it did.
     next_due: Option<Moment>,
 }
 
@@ -98,16 +101,35 @@ struct Run {
     outcome: Outcome,
 }
 
+/// Asks the flow what to do at `now`, checking the output contract on the way: every
+/// wait ends later than `now` (so a loop never spins), and events are drained first.
+fn next_output(flow: &mut DeviceFlow, now: Moment) -> Output {
+    loop {
+        match flow.poll_output(now) {
+            Output::Event(_) => continue,
+            Output::WaitUntil(at) => {
+                assert!(at > now, "asked to wait until {at:?}, which is not after {now:?}");
+                return Output::WaitUntil(at);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Drives a flow to its end. Answers past the end of the script are "pending".
 fn simulate(interval: Option<i64>, expires_in: Option<i64>, script: &[Answer], wakes: &[Wake], latency_ms: u64) -> Run {
     let latency = Duration::from_millis(latency_ms);
-    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT.to_vec());
+    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
     let mut now = Moment::ZERO;
-    assert_eq!(flow.poll_timeout(), Some(Moment::ZERO));
-    flow.poll_transmit(now).expect("the device authorization request is due at once");
-    assert!(flow.poll_transmit(now).is_none(), "a second call must not send a second request");
+    let Output::Transmit(_) = next_output(&mut flow, now) else {
+        panic!("the device authorization request is due at once")
+    };
+    assert!(
+        matches!(next_output(&mut flow, now), Output::WaitUntil(_)),
+        "a second call must not send a second request"
+    );
     now = now + latency;
-    flow.handle_response(now, device_authorization(interval, expires_in)).unwrap();
+    flow.handle_result(now, Ok(device_authorization(interval, expires_in))).unwrap();
     let issued_at = now;
     let expires_at = flow.expires_at().expect("polling started");
     let initial_interval = flow.interval().expect("polling started");
@@ -115,52 +137,69 @@ fn simulate(interval: Option<i64>, expires_in: Option<i64>, script: &[Answer], w
 
     for step in 0.. {
         assert!(step < 100_000, "the flow must end");
-        if flow.outcome().is_some() {
-            break;
-        }
-        let due = flow.poll_timeout().expect("an idle, unfinished flow always has a wake-up time");
-        assert!(due <= expires_at, "never asked to wake after expiry");
-        let wake = &wakes[step % wakes.len()];
-        if let Some(early) = wake.early_ms {
-            let early_at = Moment::from_duration(due.since_origin().saturating_sub(Duration::from_millis(early)));
-            if early_at < due && early_at >= now {
-                assert!(flow.poll_transmit(early_at).is_none(), "an early wake-up must not poll");
+        let base_before = flow.interval();
+        let transmit = match next_output(&mut flow, now) {
+            Output::Done(_) => break,
+            // Already due: an answer can arrive after the next poll's time (slow network).
+            Output::Transmit(transmit) => transmit,
+            Output::WaitUntil(due) => {
+                assert!(due <= expires_at, "never asked to wake after expiry");
+                if let Some(last) = polls.last_mut() {
+                    last.next_due.get_or_insert(due);
+                }
+                let wake = &wakes[step % wakes.len()];
+                if let Some(early) = wake.early_ms {
+                    let early_at =
+                        Moment::from_duration(due.since_origin().saturating_sub(Duration::from_millis(early)));
+                    if early_at < due && early_at >= now {
+                        let output = next_output(&mut flow, early_at);
+                        assert!(
+                            matches!(output, Output::WaitUntil(at) if at == due),
+                            "an early wake-up must not poll: {output:?}"
+                        );
+                    }
+                }
+                now = now.max(due + Duration::from_millis(wake.late_ms));
+                match next_output(&mut flow, now) {
+                    Output::Transmit(transmit) => transmit,
+                    Output::Done(outcome) => {
+                        assert!(now >= expires_at, "a due poll is only withheld at expiry");
+                        assert_eq!(outcome, Outcome::Expired);
+                        break;
+                    }
+                    other => panic!("woken when due at {now:?}, the flow said {other:?}"),
+                }
             }
-        }
-        now = now.max(due + Duration::from_millis(wake.late_ms));
-        let base_before = flow.interval().unwrap();
-        let Some(_transmit) = flow.poll_transmit(now) else {
-            assert!(now >= expires_at, "a due poll is only withheld at expiry");
-            assert_eq!(flow.outcome(), Some(&Outcome::Expired));
-            break;
+            other => panic!("{other:?}"),
         };
-        if wake.twice {
-            assert!(flow.poll_transmit(now).is_none(), "waking twice must not send two polls");
+        drop(transmit);
+        let base_before = base_before.expect("polling");
+        if wakes[step % wakes.len()].twice {
+            let output = next_output(&mut flow, now);
+            assert!(matches!(output, Output::WaitUntil(_)), "waking twice must not send two polls: {output:?}");
         }
         let sent_at = now;
         now = now + latency;
         let answer = script.get(polls.len()).cloned().unwrap_or(Answer::Pending);
-        match &answer {
-            Answer::TransportFailure => {
-                flow.handle_transport_error(now, TransportError::new(TransportErrorKind::Connect, "refused")).unwrap()
-            }
-            other => flow.handle_response(now, response_for(other)).unwrap(),
-        }
+        let result = match &answer {
+            Answer::TransportFailure => Err(TransportError::new(TransportErrorKind::Connect, "refused")),
+            other => Ok(response_for(other)),
+        };
+        flow.handle_result(now, result).unwrap();
         polls.push(Poll {
             sent_at,
             base_before,
             answer,
             answered_at: now,
             base_after: flow.interval(),
-            next_due: flow.poll_timeout(),
+            next_due: None,
         });
     }
 
     let outcome = flow.outcome().cloned().unwrap();
     // Finished is final: nothing more is sent, and late results are refused.
-    assert!(flow.poll_transmit(now + Duration::from_secs(1)).is_none());
-    assert_eq!(flow.poll_timeout(), None);
-    assert_eq!(flow.handle_response(now, respond(428, b"{}")), Err(FlowMisuse::Finished));
+    assert!(matches!(next_output(&mut flow, now + Duration::from_secs(1)), Output::Done(_)));
+    assert_eq!(flow.handle_result(now, Ok(respond(428, b"{}"))), Err(FlowMisuse::Finished));
     Run { issued_at, expires_at, initial_interval, polls, outcome }
 }
 
@@ -231,23 +270,47 @@ proptest! {
     }
 
     #[test]
-    fn failures_back_off_exponentially_to_a_cap_and_answers_reset_the_wait(
+    fn failures_back_off_within_the_interval_and_the_cap_and_answers_reset_the_wait(
         (interval, lifetime, script, wakes, latency) in scenario()
     ) {
+        // The rules of RFC 8628 §3.5 as this client states them, checked without the
+        // implementation's formula: a wait after a failure is never shorter than the
+        // current interval, never longer than the cap (or the interval, if that is
+        // longer), doubles with each consecutive failure until one of those bounds, and
+        // an answer resets the wait to one interval after the poll was sent.
         let run = simulate(interval, lifetime, &script, &wakes, latency);
-        let mut consecutive_failures = 0u32;
-        for poll in &run.polls {
-            let (Some(base), Some(next_due)) = (poll.base_after, poll.next_due) else { continue };
-            let expected = if poll.answer.is_failure() {
-                consecutive_failures += 1;
-                let grown = base.saturating_mul(1 << consecutive_failures.min(16));
-                poll.answered_at + grown.min(MAX_BACKOFF).max(base)
-            } else {
-                consecutive_failures = 0;
-                poll.sent_at + base
+        let mut previous_wait: Option<Duration> = None;
+        for (index, poll) in run.polls.iter().enumerate() {
+            let Some(base) = poll.base_after else { continue };
+            let last = index + 1 == run.polls.len();
+            let Some(next_due) = poll.next_due.filter(|_| !last) else {
+                if last {
+                    continue; // the flow ended (expired) before it had to say when
+                }
+                // The next poll went out at once: only right when the answer came after it was due.
+                prop_assert!(!poll.answer.is_failure());
+                prop_assert!(poll.answered_at >= poll.sent_at + base);
+                previous_wait = None;
+                continue;
             };
-            prop_assert_eq!(next_due, expected.min(run.expires_at));
-            prop_assert!(next_due >= poll.sent_at + base || next_due == run.expires_at);
+            if next_due == run.expires_at {
+                previous_wait = None;
+                continue;
+            }
+            if poll.answer.is_failure() {
+                let wait = next_due - poll.answered_at;
+                prop_assert!(wait >= base, "waited {:?}, under the interval {:?}", wait, base);
+                prop_assert!(wait <= MAX_BACKOFF.max(base), "waited {:?}, over the cap", wait);
+                let expected_floor = match previous_wait {
+                    None => (base * 2).min(MAX_BACKOFF).max(base),
+                    Some(previous) => (previous * 2).min(MAX_BACKOFF.max(base)),
+                };
+                prop_assert_eq!(wait, expected_floor, "after {:?}", previous_wait);
+                previous_wait = Some(wait);
+            } else {
+                prop_assert_eq!(next_due, poll.sent_at + base);
+                previous_wait = None;
+            }
         }
     }
 
@@ -291,21 +354,24 @@ proptest! {
         device_latency_ms in 0u64..2_000,
     ) {
         let interval = Duration::from_secs(interval_s);
-        let mut flow = DeviceFlow::new(ApiConfig::default(), vec![Scope::Inference]);
-        flow.poll_transmit(Moment::ZERO).unwrap();
+        let mut flow = DeviceFlow::new(ApiConfig::default(), [Scope::Inference]);
+        let Output::Transmit(_) = next_output(&mut flow, Moment::ZERO) else { panic!() };
         let issued_at = Moment::from_millis(device_latency_ms);
-        flow.handle_response(issued_at, device_authorization(Some(interval_s as i64), Some(lifetime_s as i64))).unwrap();
+        let authorization = device_authorization(Some(interval_s as i64), Some(lifetime_s as i64));
+        flow.handle_result(issued_at, Ok(authorization)).unwrap();
         let approved_at = Moment::from_millis(approve_after_ms);
         let mut polls = 0u64;
         let mut now = issued_at;
-        while flow.outcome().is_none() {
-            now = flow.poll_timeout().unwrap();
-            if flow.poll_transmit(now).is_none() {
-                break;
+        loop {
+            match next_output(&mut flow, now) {
+                Output::WaitUntil(at) => now = at,
+                Output::Transmit(_) => {
+                    polls += 1;
+                    let answer = if now >= approved_at { Answer::Granted } else { Answer::Pending };
+                    flow.handle_result(now, Ok(response_for(&answer))).unwrap();
+                }
+                _ => break,
             }
-            polls += 1;
-            let answer = if now >= approved_at { Answer::Granted } else { Answer::Pending };
-            flow.handle_response(now, response_for(&answer)).unwrap();
         }
         // Polls happen at issued + k·interval, k ≥ 1; the first one at or after approval wins.
         let wait = approved_at.saturating_duration_since(issued_at).as_millis() as u64;
@@ -333,10 +399,76 @@ fn the_flow_ends_as_expired_at_the_expiry_instant_even_if_the_server_never_says_
 
 #[test]
 fn a_response_without_a_request_is_refused_and_changes_nothing() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), vec![]);
-    assert_eq!(flow.handle_response(Moment::ZERO, respond(200, b"{}")), Err(FlowMisuse::NoRequestInFlight));
-    assert!(flow.poll_transmit(Moment::ZERO).is_some(), "still at the start");
-    flow.handle_response(Moment::ZERO, device_authorization(Some(5), Some(60))).unwrap();
-    assert_eq!(flow.handle_response(Moment::ZERO, respond(428, b"{}")), Err(FlowMisuse::NoRequestInFlight));
-    assert_eq!(flow.poll_timeout(), Some(Moment::from_secs(5)));
+    let mut flow = DeviceFlow::new(ApiConfig::default(), Vec::<String>::new());
+    assert_eq!(flow.handle_result(Moment::ZERO, Ok(respond(200, b"{}"))), Err(FlowMisuse::NoRequestInFlight));
+    assert!(matches!(flow.poll_output(Moment::ZERO), Output::Transmit(_)), "still at the start");
+    flow.handle_result(Moment::ZERO, Ok(device_authorization(Some(5), Some(60)))).unwrap();
+    assert_eq!(flow.handle_result(Moment::ZERO, Ok(respond(428, b"{}"))), Err(FlowMisuse::NoRequestInFlight));
+    assert!(matches!(next_output(&mut flow, Moment::ZERO), Output::WaitUntil(at) if at == Moment::from_secs(5)));
+}
+
+#[test]
+fn backoff_after_consecutive_failures_follows_the_specified_table() {
+    // (interval, then the waits after 1, 2, 3… consecutive failures), in seconds.
+    let table: [(i64, &[u64]); 4] =
+        [(5, &[10, 20, 40, 60, 60]), (1, &[2, 4, 8, 16, 32, 60, 60]), (50, &[60, 60]), (60, &[60, 60])];
+    for (interval, expected) in table {
+        let failures = vec![Answer::TransportFailure; expected.len()];
+        let wake = Wake { late_ms: 0, early_ms: None, twice: false };
+        let run = simulate(Some(interval), Some(3600), &failures, &[wake], 0);
+        let waits: Vec<u64> = run
+            .polls
+            .iter()
+            .take(expected.len())
+            .map(|poll| (poll.next_due.unwrap() - poll.answered_at).as_secs())
+            .collect();
+        assert_eq!(waits, expected, "interval {interval}");
+    }
+}
+
+/// A driver that loses a request (its future was dropped, say) and asks again later:
+/// the flow counts the request as timed out at its deadline and carries on, instead of
+/// waiting forever with nothing to wake for.
+#[test]
+fn a_request_whose_result_never_comes_times_out_at_its_deadline() {
+    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
+    flow.handle_result(Moment::ZERO, Ok(device_authorization(Some(5), Some(120)))).unwrap();
+    let Output::WaitUntil(due) = next_output(&mut flow, Moment::ZERO) else { panic!() };
+    let Output::Transmit(lost) = flow.poll_output(due) else { panic!() };
+    let deadline = due + lost.timeout;
+    assert_eq!(lost.timeout, Duration::from_secs(30));
+    drop(lost);
+    let Output::WaitUntil(wake_at) = flow.poll_output(due) else { panic!("a lost request still has a deadline") };
+    assert_eq!(wake_at, deadline);
+    let Output::Event(FlowEvent::PollFailed { error, retry_in }) = flow.poll_output(deadline) else {
+        panic!("the deadline passed: the poll timed out")
+    };
+    assert!(error.to_string().contains("timed out"), "{error}");
+    assert_eq!(retry_in, Duration::from_secs(10));
+    assert!(matches!(flow.poll_output(deadline), Output::WaitUntil(at) if at == deadline + retry_in));
+    // A result for the lost request is no longer expected.
+    assert_eq!(flow.handle_result(deadline, Ok(respond(428, b"{}"))), Err(FlowMisuse::NoRequestInFlight));
+}
+
+/// Expiry also ends a flow whose last request was lost: the deadline of a poll never
+/// lies past the code's expiry.
+#[test]
+fn a_lost_poll_near_expiry_still_ends_the_flow_at_expiry() {
+    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
+    flow.handle_result(Moment::ZERO, Ok(device_authorization(Some(5), Some(12)))).unwrap();
+    let mut now = Moment::ZERO;
+    loop {
+        match next_output(&mut flow, now) {
+            Output::WaitUntil(at) => now = at,
+            Output::Transmit(_) => {} // lost every time
+            Output::Done(outcome) => {
+                assert_eq!(outcome, Outcome::Expired);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(now, Moment::from_secs(12));
 }

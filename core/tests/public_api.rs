@@ -7,8 +7,8 @@ use skytells_auth::flow::{device_authorization_request, parse_device_authorizati
 use skytells_auth::{
     config_dir, credentials_path, describe_exchange, resolve_api_base, resolve_credentials, AccessKey, ApiBase,
     ApiConfig, ApiError, Credentials, CredentialsError, DeviceFlow, Dialect, Endpoints, EnvSnapshot, Exchange,
-    FetchIdentity, FlagOverrides, FlowFailure, FlowMisuse, FormatError, Moment, Outcome, PersonalAccessToken, Scope,
-    Secret, Source, TransportError, TransportErrorKind, VerifyAccessKey, VerifyToken,
+    FetchIdentity, FlagOverrides, FlowFailure, FlowMisuse, FormatError, Moment, Outcome, Output, PersonalAccessToken,
+    Scope, Secret, Source, TransportError, TransportErrorKind, VerifyAccessKey, VerifyToken,
 };
 
 fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
@@ -89,7 +89,7 @@ fn the_rfc8628_dialect_sends_forms() {
         dialect: Dialect::Rfc8628 { client_id: "cli 1".into() },
         ..ApiConfig::new(ApiBase::parse("http://127.0.0.1:9").unwrap())
     };
-    let device = device_authorization_request(&config, &[Scope::Inference, Scope::KeysRead]).unwrap();
+    let device = device_authorization_request(&config, &["inference".to_owned(), "keys.read".to_owned()]).unwrap();
     assert_eq!(device.request.headers()["content-type"], "application/x-www-form-urlencoded");
     assert_eq!(device.request.body(), b"client_id=cli+1&scope=inference+keys.read");
     let poll = token_request(&config, &Secret::new("d/1")).unwrap();
@@ -117,36 +117,60 @@ fn device_authorization() -> http::Response<Vec<u8>> {
 
 #[test]
 fn a_flow_reports_its_state_and_refuses_calls_out_of_order() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), vec![]);
-    assert_eq!(flow.scopes(), Scope::DEFAULT);
+    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    assert_eq!(flow.scopes(), ["inference", "projects.read", "deployments.read", "account.read"]);
     assert_eq!((flow.interval(), flow.expires_at()), (None, None));
-    let transport = || TransportError::new(TransportErrorKind::Connect, "refused");
-    assert_eq!(flow.handle_transport_error(Moment::ZERO, transport()), Err(FlowMisuse::NoRequestInFlight));
-    flow.poll_transmit(Moment::ZERO).unwrap();
-    flow.handle_response(Moment::ZERO, device_authorization()).unwrap();
-    let Some(skytells_auth::FlowEvent::CodeIssued(code)) = flow.poll_event() else { panic!("no code") };
+    let transport = || Err(TransportError::new(TransportErrorKind::Connect, "refused"));
+    assert_eq!(flow.handle_result(Moment::ZERO, transport()), Err(FlowMisuse::NoRequestInFlight));
+    let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!("the first request is due") };
+    flow.handle_result(Moment::ZERO, Ok(device_authorization())).unwrap();
+    let Output::Event(skytells_auth::FlowEvent::CodeIssued(code)) = flow.poll_output(Moment::ZERO) else {
+        panic!("no code")
+    };
     assert_eq!(code.url_to_open(), "https://x.test/?c=U");
-    assert_eq!(flow.handle_transport_error(Moment::ZERO, transport()), Err(FlowMisuse::NoRequestInFlight));
-    let unfinished = DeviceFlow::new(ApiConfig::default(), vec![Scope::Inference]);
-    assert_eq!(unfinished.into_outcome(), None);
+    assert_eq!(flow.handle_result(Moment::ZERO, transport()), Err(FlowMisuse::NoRequestInFlight));
+    assert_eq!(flow.outcome(), None);
+}
+
+#[test]
+fn no_scopes_means_no_scope_parameter_in_either_dialect() {
+    let skytells = device_authorization_request(&ApiConfig::default(), &[]).unwrap();
+    assert_eq!(skytells.request.body(), br#"{"client_name":"Skytells CLI v0.1.0","scopes":[]}"#);
+    let free_form = DeviceFlow::new(ApiConfig::default(), ["openid", "offline_access"]);
+    assert_eq!(free_form.scopes(), ["openid", "offline_access"]);
 }
 
 #[test]
 fn a_failure_before_the_code_arrives_ends_the_flow() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), vec![]);
-    flow.poll_transmit(Moment::ZERO).unwrap();
-    flow.handle_transport_error(Moment::ZERO, TransportError::new(TransportErrorKind::Timeout, "slow")).unwrap();
-    let Some(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::Transport(error)))) = flow.outcome() else {
+    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
+    flow.handle_result(Moment::ZERO, Err(TransportError::new(TransportErrorKind::Timeout, "slow"))).unwrap();
+    let Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::Transport(error)))) =
+        flow.poll_output(Moment::ZERO)
+    else {
         panic!("{:?}", flow.outcome())
     };
     assert_eq!(error.kind, TransportErrorKind::Timeout);
-    let error = TransportError::new(TransportErrorKind::Io, "late");
-    assert_eq!(flow.handle_transport_error(Moment::ZERO, error), Err(FlowMisuse::Finished));
+    let late = Err(TransportError::new(TransportErrorKind::Io, "late"));
+    assert_eq!(flow.handle_result(Moment::ZERO, late), Err(FlowMisuse::Finished));
 
-    let mut refused = DeviceFlow::new(ApiConfig::default(), vec![]);
-    refused.poll_transmit(Moment::ZERO).unwrap();
-    refused.handle_response(Moment::ZERO, response(503, "")).unwrap();
-    assert!(matches!(refused.into_outcome(), Some(Outcome::Failed(FlowFailure::DeviceAuthorization(_)))));
+    let mut refused = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let Output::Transmit(_) = refused.poll_output(Moment::ZERO) else { panic!() };
+    refused.handle_result(Moment::ZERO, Ok(response(503, ""))).unwrap();
+    assert!(matches!(refused.outcome(), Some(Outcome::Failed(FlowFailure::DeviceAuthorization(_)))));
+
+    // The device request is lost: at its deadline the flow gives up on it.
+    let mut lost = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let Output::Transmit(transmit) = lost.poll_output(Moment::ZERO) else { panic!() };
+    let deadline = Moment::ZERO + transmit.timeout;
+    assert!(matches!(lost.poll_output(Moment::ZERO), Output::WaitUntil(at) if at == deadline));
+    assert!(matches!(
+        lost.poll_output(deadline),
+        Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::Transport(TransportError {
+            kind: TransportErrorKind::Timeout,
+            ..
+        }))))
+    ));
 }
 
 #[test]
@@ -155,18 +179,20 @@ fn endpoints_that_are_not_paths_fail_the_flow_instead_of_panicking() {
         endpoints: Endpoints { device_authorization: device.into(), token: token.into(), ..Endpoints::default() },
         ..ApiConfig::default()
     };
-    let mut at_start = DeviceFlow::new(broken("/bad path\n", "/t"), vec![]);
-    assert!(at_start.poll_transmit(Moment::ZERO).is_none());
+    let mut at_start = DeviceFlow::new(broken("/bad path\n", "/t"), Scope::DEFAULT);
     assert!(matches!(
-        at_start.outcome(),
-        Some(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::InvalidRequest(_))))
+        at_start.poll_output(Moment::ZERO),
+        Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::InvalidRequest(_))))
     ));
 
-    let mut at_poll = DeviceFlow::new(broken("/d", "/bad path\n"), vec![]);
-    at_poll.poll_transmit(Moment::ZERO).unwrap();
-    at_poll.handle_response(Moment::ZERO, device_authorization()).unwrap();
-    assert!(at_poll.poll_transmit(Moment::from_secs(1)).is_none());
-    assert!(matches!(at_poll.outcome(), Some(Outcome::Failed(FlowFailure::TokenPoll(ApiError::InvalidRequest(_))))));
+    let mut at_poll = DeviceFlow::new(broken("/d", "/bad path\n"), Scope::DEFAULT);
+    let Output::Transmit(_) = at_poll.poll_output(Moment::ZERO) else { panic!() };
+    at_poll.handle_result(Moment::ZERO, Ok(device_authorization())).unwrap();
+    let Output::Event(_) = at_poll.poll_output(Moment::ZERO) else { panic!("the code is shown first") };
+    assert!(matches!(
+        at_poll.poll_output(Moment::from_secs(1)),
+        Output::Done(Outcome::Failed(FlowFailure::TokenPoll(ApiError::InvalidRequest(_))))
+    ));
 }
 
 #[test]
@@ -195,26 +221,23 @@ fn formats_hand_back_their_secret_and_limit_key_length() {
 
 #[test]
 fn resolution_names_every_source() {
-    let flags = FlagOverrides {
-        access_key: Some(Secret::new("sk_proj_flag")),
-        api_url: Some("https://flag.test".into()),
-        config_dir: Some("/flag/dir".into()),
-        ..FlagOverrides::default()
-    };
+    let flags = FlagOverrides::new(Some("https://flag.test".into()), Some("/flag/dir".into()));
     let env = EnvSnapshot::from_pairs([("SKYTELLS_ACCESS_KEY", "sk_proj_env"), ("UNRELATED", "x"), ("HOME", "/h")]);
     assert_eq!(env.access_key().unwrap().expose(), "sk_proj_env");
-    let resolved = resolve_credentials(&flags, &env, None);
+    let resolved = resolve_credentials(&env, None);
     let key = resolved.require_access_key().unwrap();
-    assert_eq!(key.source.to_string(), "flag --access-key");
+    assert_eq!(key.source.to_string(), "environment variable SKYTELLS_ACCESS_KEY");
     assert_eq!(resolve_api_base(&flags, &env).unwrap().source, Source::Flag("--api-url"));
     assert_eq!(credentials_path(&flags, &env).unwrap(), std::path::PathBuf::from("/flag/dir/credentials.json"));
     assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), std::path::PathBuf::from("/h/.config/skytells"));
-    assert_eq!(Source::Env("SKYTELLS_TOKEN").to_string(), "environment variable SKYTELLS_TOKEN");
     assert_eq!((Source::File.to_string(), Source::Default.to_string()), ("credentials file".into(), "default".into()));
 
-    let bad_key = FlagOverrides { access_key: Some(Secret::new("sk_pat_nope")), ..FlagOverrides::default() };
-    let error = resolve_credentials(&bad_key, &env, None).require_access_key().unwrap_err();
-    assert!(error.to_string().starts_with("the access key from the flag --access-key is not valid"), "{error}");
+    let env = EnvSnapshot::from_pairs([("SKYTELLS_ACCESS_KEY", "sk_pat_nope")]);
+    let error = resolve_credentials(&env, None).require_access_key().unwrap_err();
+    assert!(
+        error.to_string().starts_with("the access key from the environment variable SKYTELLS_ACCESS_KEY is not valid"),
+        "{error}"
+    );
     let no_home = EnvSnapshot::from_pairs([("SKYTELLS_CONFIG_DIR", "~/x")]);
     assert!(config_dir(&FlagOverrides::default(), &no_home).is_err());
 }
@@ -235,6 +258,19 @@ fn config_accessors() {
     let base = ApiBase::parse("https://x.test/").unwrap();
     assert_eq!(base.as_str(), "https://x.test");
     assert_eq!(ApiConfig::new(base.clone()).base, base);
-    assert_eq!(Scope::KeysWrite.description(), "Create and manage API keys");
-    assert_eq!(Scope::ALL.map(Scope::description).len(), 8);
+    // The guide's scope table, row by row.
+    let table: Vec<(&str, &str)> = Scope::ALL.map(|scope| (scope.as_str(), scope.description())).to_vec();
+    assert_eq!(
+        table,
+        [
+            ("inference", "Run inference requests"),
+            ("projects.read", "Read project information"),
+            ("projects.write", "Create and modify projects"),
+            ("deployments.read", "View deployments and logs"),
+            ("deployments.write", "Trigger and manage deployments"),
+            ("keys.read", "View API keys"),
+            ("keys.write", "Create and manage API keys"),
+            ("account.read", "Read account information"),
+        ]
+    );
 }

@@ -7,7 +7,7 @@
 //! use skytells_auth_blocking::BlockingDriver;
 //!
 //! let driver = BlockingDriver::new();
-//! let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT.to_vec());
+//! let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
 //! let outcome = driver.run_device_flow(flow, |event| {
 //!     if let FlowEvent::CodeIssued(code) = event {
 //!         println!("Enter {} at {}", code.user_code, code.verification_uri);
@@ -18,14 +18,16 @@
 //! }
 //! ```
 
+mod block_on;
 pub mod store;
 
+use std::future::ready;
 use std::io;
 use std::thread;
 use std::time::Instant;
 
 use skytells_auth::{
-    describe_exchange, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
+    describe_exchange, drive, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
     TransportErrorKind,
 };
 pub use store::{CredentialStore, StoreError, StoreWarning, Updated};
@@ -75,25 +77,17 @@ impl BlockingDriver {
         exchange.interpret(response)
     }
 
-    /// Runs a device flow to its outcome, handing each event to `on_event` as it happens.
-    pub fn run_device_flow(&self, mut flow: DeviceFlow, mut on_event: impl FnMut(&FlowEvent)) -> Outcome {
+    /// Runs a device flow to its outcome on the calling thread, handing each event to
+    /// `on_event` as it happens. The loop is the core's [`drive`]; this driver only sends
+    /// and sleeps.
+    pub fn run_device_flow(&self, flow: DeviceFlow, on_event: impl FnMut(&FlowEvent)) -> Outcome {
         let origin = Instant::now();
         let now = || Moment::from_duration(origin.elapsed());
-        loop {
-            while let Some(event) = flow.poll_event() {
-                on_event(&event);
-            }
-            if let Some(outcome) = flow.outcome() {
-                return outcome.clone();
-            }
-            if let Some(transmit) = flow.poll_transmit(now()) {
-                let result = self.send(transmit);
-                // The request just sent is the one outstanding, so the flow accepts this.
-                let _accepted = flow.handle_result(now(), result);
-            } else if let Some(wake_at) = flow.poll_timeout() {
-                thread::sleep(wake_at.saturating_duration_since(now()));
-            }
-        }
+        let sleep_until = |wake_at: Moment| {
+            thread::sleep(wake_at.saturating_duration_since(now()));
+            ready(())
+        };
+        block_on::block_on(drive(flow, now, |transmit| ready(self.send(transmit)), sleep_until, on_event))
     }
 }
 

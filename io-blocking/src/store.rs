@@ -16,9 +16,11 @@ pub const FILE_MODE: u32 = 0o600;
 /// Permission bits of the folder holding it.
 pub const DIR_MODE: u32 = 0o700;
 
-/// Why the store could not do its job. Messages name the path and the fix, never the
-/// file's contents.
+/// Why the store could not do its job. Messages state what happened and name the path,
+/// never the file's contents; what to do about it is the caller's to say
+/// ([`skytells_auth::messages`] has the Skytells CLI's advice).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// A file system call failed.
     #[error("could not {action} {}: {source}", path.display())]
@@ -31,7 +33,7 @@ pub enum StoreError {
         source: io::Error,
     },
     /// The file exists but cannot be read as credentials.
-    #[error("the credentials file {} cannot be read: {problem}. Fix or delete it, then run `skytells login`", path.display())]
+    #[error("the credentials file {} cannot be read: {problem}", path.display())]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -39,7 +41,7 @@ pub enum StoreError {
         problem: CredentialsError,
     },
     /// Something other than a regular file is where the credentials file should be.
-    #[error("{} is {what}, not a credentials file; move it away or set SKYTELLS_CONFIG_DIR to another folder", path.display())]
+    #[error("{} is {what}, not a credentials file", path.display())]
     NotAFile {
         /// The path.
         path: PathBuf,
@@ -50,6 +52,7 @@ pub enum StoreError {
 
 /// Something the user should hear about, though nothing failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreWarning {
     /// Permissions were looser than they should be and were tightened.
     Tightened {
@@ -96,6 +99,13 @@ pub struct Updated<T> {
     pub warnings: Vec<StoreWarning>,
 }
 
+/// The lock on the credentials file; released when dropped (the OS releases it when the
+/// file is closed, also when a writer is killed).
+#[derive(Debug)]
+struct LockHeld {
+    _file: File,
+}
+
 /// The credentials file at one path.
 #[derive(Debug, Clone)]
 pub struct CredentialStore {
@@ -129,8 +139,8 @@ impl CredentialStore {
     pub fn update<T>(&self, now_ms: u64, change: impl FnOnce(&mut Credentials) -> T) -> Result<Updated<T>, StoreError> {
         let dir = self.dir();
         let mut warnings = ensure_dir(&dir)?;
-        let _lock = self.lock(&dir)?;
-        self.remove_stale_temp_files(&dir);
+        let held = self.lock(&dir)?;
+        self.remove_stale_temp_files(&held, &dir);
         let mut credentials = match self.read_existing()? {
             None => Credentials::empty(),
             Some(bytes) => match Credentials::parse(&bytes) {
@@ -149,7 +159,7 @@ impl CredentialStore {
         // Nothing left (a logout with no unknown fields): remove the file rather than
         // leave an empty object behind.
         if !credentials.is_empty() {
-            self.write_atomically(&dir, &credentials.to_bytes())?;
+            self.write_atomically(&held, &dir, &credentials.to_bytes())?;
         } else {
             remove_if_present(&self.path)?;
             sync_dir(&dir)?;
@@ -182,13 +192,14 @@ impl CredentialStore {
         fs::read(&self.path).map(Some).map_err(|source| io_error("read", &self.path, source))
     }
 
-    fn lock(&self, dir: &Path) -> Result<File, StoreError> {
+    /// Takes the exclusive lock that serializes rewrites between processes.
+    fn lock(&self, dir: &Path) -> Result<LockHeld, StoreError> {
         let name = format!(".{}.lock", self.file_name());
         let lock_path = dir.join(name);
         let lock = private_options().read(true).write(true).create(true).truncate(false).open(&lock_path);
         let lock = lock.map_err(|source| io_error("create the lock file", &lock_path, source))?;
         lock.lock().map_err(|source| io_error("lock", &lock_path, source))?;
-        Ok(lock)
+        Ok(LockHeld { _file: lock })
     }
 
     fn back_up(&self, bytes: &[u8], now_ms: u64) -> Result<PathBuf, StoreError> {
@@ -208,8 +219,9 @@ impl CredentialStore {
     }
 
     /// Temporary files left by writers that were killed mid-write. Every writer holds the
-    /// lock while its temporary file exists, so under the lock any such file is stale.
-    fn remove_stale_temp_files(&self, dir: &Path) {
+    /// lock while its temporary file exists, so under the lock any such file is stale;
+    /// `_held` proves the lock is held (without it, this would delete a live writer's file).
+    fn remove_stale_temp_files(&self, _held: &LockHeld, dir: &Path) {
         let prefix = self.temp_prefix();
         let Ok(entries) = fs::read_dir(dir) else { return };
         for entry in entries.flatten() {
@@ -219,7 +231,7 @@ impl CredentialStore {
         }
     }
 
-    fn write_atomically(&self, dir: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    fn write_atomically(&self, _held: &LockHeld, dir: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         let temp = dir.join(format!("{}{}", self.temp_prefix(), std::process::id()));
         remove_if_present(&temp)?;
         let result = (|| {

@@ -11,7 +11,7 @@
 //! use skytells_auth_tokio::TokioDriver;
 //!
 //! let driver = TokioDriver::new()?;
-//! let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT.to_vec());
+//! let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
 //! let outcome = driver
 //!     .run_device_flow(flow, |event| {
 //!         if let FlowEvent::CodeIssued(code) = event {
@@ -24,7 +24,7 @@
 //! ```
 
 use skytells_auth::{
-    describe_exchange, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
+    describe_exchange, drive, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
     TransportErrorKind,
 };
 use tokio::time::Instant;
@@ -85,25 +85,13 @@ impl TokioDriver {
     }
 
     /// Runs a device flow to its outcome, handing each event to `on_event` as it happens.
-    /// Uses tokio's clock, so a test with a paused clock runs a 15-minute flow instantly.
-    pub async fn run_device_flow(&self, mut flow: DeviceFlow, mut on_event: impl FnMut(&FlowEvent)) -> Outcome {
+    /// The loop is the core's [`drive`]; this driver only sends and sleeps, with tokio's
+    /// clock.
+    pub async fn run_device_flow(&self, flow: DeviceFlow, on_event: impl FnMut(&FlowEvent)) -> Outcome {
         let origin = Instant::now();
         let now = || Moment::from_duration(origin.elapsed());
-        loop {
-            while let Some(event) = flow.poll_event() {
-                on_event(&event);
-            }
-            if let Some(outcome) = flow.outcome() {
-                return outcome.clone();
-            }
-            if let Some(transmit) = flow.poll_transmit(now()) {
-                let result = self.send(transmit).await;
-                // The request just sent is the one outstanding, so the flow accepts this.
-                let _accepted = flow.handle_result(now(), result);
-            } else if let Some(wake_at) = flow.poll_timeout() {
-                tokio::time::sleep_until(origin + wake_at.since_origin()).await;
-            }
-        }
+        let sleep_until = |wake_at: Moment| tokio::time::sleep_until(origin + wake_at.since_origin());
+        drive(flow, now, |transmit| self.send(transmit), sleep_until, on_event).await
     }
 }
 

@@ -31,6 +31,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+pub use routes::{DEFAULT_SCOPES, VALID_SCOPES};
 pub use scenario::{Break, Breakage, Dialect, Endpoint, Fault, Scenario, User};
 pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo};
 
@@ -166,6 +167,20 @@ impl Emulator {
         }
     }
 
+    /// Waits until at least `count` token polls have been answered; returns whether they
+    /// were. For tests that act at a point in the flow rather than at a time.
+    pub fn wait_for_polls(&self, count: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        loop {
+            if state.log.iter().filter(|entry| entry.path == routes::TOKEN_PATH).count() >= count {
+                return true;
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else { return false };
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
     /// Every request so far.
     pub fn log(&self) -> Vec<LogEntry> {
         self.shared.lock().log.clone()
@@ -173,7 +188,7 @@ impl Emulator {
 
     /// The token polls so far.
     pub fn polls(&self) -> Vec<LogEntry> {
-        self.log().into_iter().filter(|entry| entry.path == "/api/oauth/token").collect()
+        self.log().into_iter().filter(|entry| entry.path == routes::TOKEN_PATH).collect()
     }
 
     /// Blocks until the emulator stops (it stops after [`MAX_REQUESTS`]).

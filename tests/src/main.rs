@@ -124,6 +124,7 @@ fn scenario(args: &ServeArgs) -> Scenario {
         interval: Some(args.interval),
         expires_in: Some(args.expires_in),
         auto_approve_after: args.auto_approve_after,
+        approve_after_polls: None,
         slow_down_first: args.slow_down_first,
         fail_first: args.fail_first,
         fault: match args.fault {

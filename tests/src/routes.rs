@@ -11,8 +11,12 @@ use crate::state::{DeviceGrant, DeviceStatus, ProjectInfo, State};
 
 /// The grant type of device-code polling.
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-/// Scopes the API knows.
-pub(crate) const VALID_SCOPES: [&str; 8] = [
+/// Where device-flow polls go.
+pub(crate) const TOKEN_PATH: &str = "/api/oauth/token";
+/// Scopes the API knows: written out here rather than taken from the client's core, so
+/// the emulator checks the client independently (`tests/tests/scopes_agree.rs` says when
+/// the two lists drift apart).
+pub const VALID_SCOPES: [&str; 8] = [
     "inference",
     "projects.read",
     "projects.write",
@@ -22,6 +26,8 @@ pub(crate) const VALID_SCOPES: [&str; 8] = [
     "keys.write",
     "account.read",
 ];
+/// Scopes granted when a device request names none.
+pub const DEFAULT_SCOPES: [&str; 4] = ["inference", "projects.read", "deployments.read", "account.read"];
 /// Polls this much sooner than the interval are forgiven (timer and scheduling jitter).
 const POLL_TOLERANCE: Duration = Duration::from_millis(250);
 /// Appended to server strings in hostile mode: clear screen, retitle the window, bell.
@@ -60,7 +66,7 @@ pub fn handle(state: &mut State, request: &Request, base_url: &str, now: Instant
     let api_delay = Duration::from_millis(state.scenario.delay_ms);
     let endpoint = match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/api/oauth/device") => Some(Endpoint::Device),
-        ("POST", "/api/oauth/token") => Some(Endpoint::Token),
+        ("POST", TOKEN_PATH) => Some(Endpoint::Token),
         ("GET", "/api/v1/cli/projects") => Some(Endpoint::Projects),
         ("GET", "/api/v1/cli/project") => Some(Endpoint::Project),
         ("GET", "/api/v1/cli/me") => Some(Endpoint::Me),
@@ -161,11 +167,7 @@ fn device_authorization(state: &mut State, request: &Request, base_url: &str, no
     if let Some(unknown) = scopes.iter().find(|scope| !VALID_SCOPES.contains(&scope.as_str())) {
         return api_error(&scenario, 400, "invalid_scope", &format!("Unknown scope {unknown}"));
     }
-    let scopes = if scopes.is_empty() {
-        ["inference", "projects.read", "deployments.read", "account.read"].map(str::to_owned).to_vec()
-    } else {
-        scopes
-    };
+    let scopes = if scopes.is_empty() { DEFAULT_SCOPES.map(str::to_owned).to_vec() } else { scopes };
     let user_code = hostile(&scenario, &state.mint_user_code());
     let device_code = format!("dc_{:016x}{:016x}", state.next_random(), state.next_random());
     let lifetime = Duration::from_secs_f64(scenario.expires_in.unwrap_or(900.0).max(0.0));
@@ -247,8 +249,12 @@ fn poll(state: &mut State, request: &Request, now: Instant) -> Decision {
             };
             return Decision { note: Some(note.into()), ..Decision::full(response) };
         }
+        let polls_answered = grant.polls - 1;
         grant.status == DeviceStatus::Pending
-            && scenario.auto_approve_after.is_some_and(|after| now >= grant.issued_at + Duration::from_secs_f64(after))
+            && (scenario
+                .auto_approve_after
+                .is_some_and(|after| now >= grant.issued_at + Duration::from_secs_f64(after))
+                || scenario.approve_after_polls.is_some_and(|count| polls_answered >= count))
     };
     if approve_now {
         let user_code =

@@ -114,6 +114,10 @@ pub struct Scenario {
     pub expires_in: Option<f64>,
     /// Approve every code this many seconds after it is issued.
     pub auto_approve_after: Option<f64>,
+    /// Approve every code once this many of its polls were answered: with 1, the first
+    /// poll hears "pending" and the second gets the token, however long either took.
+    /// Tests that count polls use this rather than a time, so load cannot change the count.
+    pub approve_after_polls: Option<u32>,
     /// Answer the first N polls of each code with slow_down.
     pub slow_down_first: u32,
     /// Fail the first N polls of each code with `fault`.
@@ -146,6 +150,7 @@ impl Default for Scenario {
             interval: Some(5.0),
             expires_in: Some(900.0),
             auto_approve_after: None,
+            approve_after_polls: None,
             slow_down_first: 0,
             fail_first: 0,
             fault: Fault::ServerError,

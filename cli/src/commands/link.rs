@@ -1,11 +1,11 @@
 //! `skytells link`: store a project access key after the API vouches for it.
 
-use serde_json::json;
 use skytells_auth::{vars, AccessKey, VerifyAccessKey};
 
 use crate::args::LinkArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::output::{LinkJson, PrefixJson, ProjectJson};
 use crate::prompt;
 
 /// Runs `skytells link`.
@@ -25,16 +25,14 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
     context.warn_if_env_overrides(context.env.access_key(), vars::ACCESS_KEY, "access key");
     let saved_to = context.display_path(store.path());
     if args.json {
-        context.print_json(&json!({
-            "project": { "id": project.id, "name": project.name, "slug": project.slug },
-            "access_key": { "prefix": key.secret().redacted() },
-            "credentials_file": saved_to,
-        }));
-        return Ok(());
+        return context.print_json(&LinkJson {
+            project: ProjectJson::from(&project),
+            access_key: PrefixJson::from(key.secret()),
+            credentials_file: &saved_to,
+        });
     }
     let name = project.name.as_deref().unwrap_or(&project.id);
     let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
-    context.say(format!("{} Linked project {name}{slug}", context.terminal.green("✔")));
-    context.say(format!("  Access key saved to {saved_to}"));
-    Ok(())
+    context.say(format!("{} Linked project {name}{slug}", context.terminal.green("✔")))?;
+    context.say(format!("  Access key saved to {saved_to}"))
 }

@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
+use skytells_auth::messages::{self, duration_phrase};
 use skytells_auth::{
-    parse_scopes, vars, ApiConfig, ApiError, Credentials, DeviceFlow, FetchIdentity, FlowEvent, FlowFailure, Outcome,
+    parse_scopes, vars, ApiConfig, Credentials, DeviceFlow, FetchIdentity, FlowEvent, FlowFailure, Outcome,
     PersonalAccessToken, Scope, Secret, UserCode, VerifyToken, TOKENS_PAGE,
 };
 use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreError};
@@ -14,12 +13,13 @@ use crate::args::LoginArgs;
 use crate::browser::{self, Opened};
 use crate::commands::describe_identity;
 use crate::context::Context;
-use crate::error::{exit, CliError};
-use crate::{prompt, terminal};
+use crate::error::{api_exit_code, exit, CliError};
+use crate::output::{LoginJson, PrefixJson, UserJson};
+use crate::{interrupt, prompt};
 
 /// Runs `skytells login`.
 pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
-    install_interrupt_handler();
+    interrupt::install();
     if args.token {
         return with_token(context, args.json);
     }
@@ -32,17 +32,17 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     if already_logged_in(context, &store)? && context.terminal.stdin && context.terminal.stderr {
         let question = "You are already logged in. Log in again and replace the stored token?";
         if !prompt::confirm(question)? {
-            context.say("Kept your current login.");
-            return Ok(());
+            return context.say("Kept your current login.");
         }
     }
     context.warn_if_env_overrides(context.env.token(), vars::TOKEN, "token");
 
     let driver = context.driver();
-    let requested: Vec<String> = scopes.iter().map(|scope| scope.as_str().to_owned()).collect();
+    let flow = DeviceFlow::new(api.clone(), scopes);
+    let requested = flow.scopes().to_vec();
     let mut spinner = context.progress("Initiating device authorization...");
     let mut lifetime = Duration::ZERO;
-    let outcome = driver.run_device_flow(DeviceFlow::new(api.clone(), scopes), |event| match event {
+    let outcome = driver.run_device_flow(flow, |event| match event {
         FlowEvent::CodeIssued(code) => {
             drop(spinner.take());
             lifetime = code.lifetime;
@@ -58,7 +58,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
                 None => {}
             }
         }
-        FlowEvent::Finished => drop(spinner.take()),
+        _ => {}
     });
     drop(spinner);
 
@@ -67,40 +67,16 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
             let scopes = if grant.scopes.is_empty() { requested } else { grant.scopes };
             save_and_report(context, &store, &driver, &api, (&grant.access_token, &scopes), args.json)
         }
-        Outcome::Denied => Err(CliError::failure(
-            "Authorization was denied in the browser; nothing was saved. Run `skytells login` to try again.",
-        )),
-        Outcome::Expired => Err(CliError::failure(format!(
-            "The device code expired before it was approved (codes stay valid for {}); nothing was saved. Run `skytells login` again.",
-            duration_phrase(lifetime)
-        ))),
+        Outcome::Denied => Err(CliError::failure(messages::LOGIN_DENIED)),
+        Outcome::Expired => Err(CliError::failure(messages::login_expired(lifetime))),
         Outcome::Failed(failure) => {
-            let (FlowFailure::DeviceAuthorization(error) | FlowFailure::TokenPoll(error)) = &failure;
-            let code = CliError::from(error.clone()).code;
+            let code = match &failure {
+                FlowFailure::DeviceAuthorization(error) | FlowFailure::TokenPoll(error) => api_exit_code(error),
+                _ => exit::FAILURE,
+            };
             Err(CliError { message: failure.to_string(), code })
         }
-    }
-}
-
-/// Ctrl-C clears the spinner line and exits with 130. Credentials are written only after
-/// a login succeeds, by an atomic rename, so an interrupt never leaves half a file. Only
-/// login needs this (it is the one command that waits); elsewhere the default applies.
-fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        prompt::restore_terminal();
-        terminal::clear_spinner_line();
-        eprintln!("\nInterrupted; nothing more was saved.");
-        std::process::exit(i32::from(exit::INTERRUPTED));
-    });
-}
-
-/// `15 minutes`, `1 minute`, `90 seconds`.
-fn duration_phrase(duration: Duration) -> String {
-    match duration.as_secs() {
-        60 => "1 minute".to_owned(),
-        secs if secs % 60 == 0 => format!("{} minutes", secs / 60),
-        1 => "1 second".to_owned(),
-        secs => format!("{secs} seconds"),
+        _ => Err(CliError::failure("the login ended in a way this version does not know")),
     }
 }
 
@@ -158,23 +134,20 @@ fn save_and_report(
     let identity = driver.execute(&FetchIdentity { config: api, token });
     let saved_to = context.display_path(store.path());
     if json {
-        let user = identity.as_ref().ok().map(|user| json!({ "id": user.id, "name": user.name, "email": user.email }));
-        context.print_json(&json!({
-            "status": "authenticated",
-            "user": user,
-            "token": { "prefix": token.redacted() },
-            "scopes": (!scopes.is_empty()).then_some(scopes),
-            "credentials_file": saved_to,
-        }));
-        return Ok(());
+        return context.print_json(&LoginJson {
+            status: "authenticated",
+            user: identity.as_ref().ok().map(UserJson::from),
+            token: PrefixJson::from(token),
+            scopes: (!scopes.is_empty()).then_some(scopes),
+            credentials_file: &saved_to,
+        });
     }
-    context.say(format!("{} Authenticated successfully!", context.terminal.green("✔")));
+    context.say(format!("{} Authenticated successfully!", context.terminal.green("✔")))?;
     match identity {
-        Ok(identity) => context.say(format!("  Logged in as {}", describe_identity(&identity))),
+        Ok(identity) => context.say(format!("  Logged in as {}", describe_identity(&identity)))?,
         Err(error) => context.warn(format!("signed in, but could not look up the account: {error}")),
     }
-    context.say(format!("  Credentials saved to {saved_to}"));
-    Ok(())
+    context.say(format!("  Credentials saved to {saved_to}"))
 }
 
 /// `skytells login --token`.
@@ -196,9 +169,7 @@ fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
     match driver.execute(&VerifyToken { config: &api, token: token.secret() }) {
         Ok(()) => {}
         // The token is genuine, only narrow: keep it, and say what it cannot do.
-        Err(error @ ApiError::InsufficientScope { .. }) => {
-            context.warn(format!("the token was accepted, but: {error}"))
-        }
+        Err(error) if error.credential_is_genuine() => context.warn(format!("the token was accepted, but: {error}")),
         Err(error) => return Err(error.into()),
     }
     save_and_report(context, &store, &driver, &api, (token.secret(), &[]), json)

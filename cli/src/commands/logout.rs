@@ -6,6 +6,7 @@ use skytells_auth_blocking::StoreError;
 use crate::args::LogoutArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::output::LogoutJson;
 use crate::prompt;
 
 /// Runs `skytells logout`.
@@ -22,7 +23,7 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         Err(error) => return Err(error.into()),
     };
     if !stored {
-        report(context, args.json, false, &format!("Not logged in: {path} holds no token or access key."), &path);
+        report(context, args.json, false, &format!("Not logged in: {path} holds no token or access key."), &path)?;
         warn_env_still_set(context);
         return Ok(());
     }
@@ -33,7 +34,7 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
             ));
         }
         if !prompt::confirm(&format!("Log out? This removes the stored token and access key from {path}."))? {
-            report(context, args.json, false, "Logout cancelled; nothing was removed.", &path);
+            report(context, args.json, false, "Logout cancelled; nothing was removed.", &path)?;
             return Ok(());
         }
     }
@@ -41,16 +42,16 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
     context.warn_all(&updated.warnings);
     let done =
         format!("{} Logged out. Removed the stored token and access key from {path}", context.terminal.green("✔"));
-    report(context, args.json, true, &done, &path);
+    report(context, args.json, true, &done, &path)?;
     warn_env_still_set(context);
     Ok(())
 }
 
-fn report(context: &Context, json: bool, logged_out: bool, message: &str, path: &str) {
+fn report(context: &Context, json: bool, logged_out: bool, message: &str, path: &str) -> Result<(), CliError> {
     if json {
-        context.print_json(&serde_json::json!({ "logged_out": logged_out, "credentials_file": path }));
+        context.print_json(&LogoutJson { logged_out, credentials_file: path })
     } else {
-        context.say(message);
+        context.say(message)
     }
 }
 

@@ -11,6 +11,5 @@ pub fn run(context: &Context) -> Result<(), CliError> {
     context.warn_all(&warnings);
     let resolved = context.resolve(file.as_ref());
     let token = resolved.require_token()?;
-    println!("{}", token.value.expose());
-    Ok(())
+    context.write_stdout(format!("{}\n", token.value.expose()).as_bytes())
 }

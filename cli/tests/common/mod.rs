@@ -103,11 +103,13 @@ impl Sandbox {
         serde_json::from_slice(&std::fs::read(self.credentials()).unwrap()).unwrap()
     }
 
-    /// A shell script that records the URL it is called with, for `BROWSER`.
+    /// A shell script that records the URL it is called with, for `BROWSER`. It writes a
+    /// temporary file and renames it, so the record appears whole or not at all.
     pub fn browser_recorder(&self) -> (PathBuf, PathBuf) {
         let script = self.home.path().join("browser.sh");
         let record = self.home.path().join("opened-url");
-        std::fs::write(&script, format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", record.display())).unwrap();
+        let body = format!("#!/bin/sh\nprintf '%s' \"$1\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n", record.display());
+        std::fs::write(&script, body).unwrap();
         set_mode(&script, 0o755);
         (script, record)
     }
@@ -123,10 +125,26 @@ pub fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// When to type into the pseudo-terminal.
+#[derive(Clone, Copy, Debug)]
+pub enum TypeWhen<'a> {
+    /// Nothing is typed.
+    Never,
+    /// Once this text is on the screen.
+    Shown(&'a str),
+    /// Once this text is on the screen and the terminal has stopped echoing (a hidden
+    /// prompt switches echo off just after printing itself).
+    HiddenPromptShown(&'a str),
+}
+
+/// How long to wait for something that should appear; reached only when it never does.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Runs `command` inside a pseudo-terminal (util-linux `script`) `columns` wide (0 for a
-/// terminal that reports no size), typing `input`. Returns the terminal transcript: what
-/// a person would have seen.
-pub fn in_terminal(command: &Command, input: &str, columns: u16) -> Run {
+/// terminal that reports no size), typing `input` when `when` says. Returns the terminal
+/// transcript: what a person would have seen.
+pub fn in_terminal(command: &Command, when: TypeWhen<'_>, input: &str, columns: u16) -> Run {
+    use std::io::Read;
     let program = command.get_program().to_string_lossy().into_owned();
     let args: Vec<String> = command.get_args().map(|arg| shell_quote(&arg.to_string_lossy())).collect();
     let line = format!("stty cols {columns} rows 30; {} {}", shell_quote(&program), args.join(" "));
@@ -139,13 +157,66 @@ pub fn in_terminal(command: &Command, input: &str, columns: u16) -> Run {
     }
     script.env("TERM", "xterm");
     let mut child = script.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (chunks_tx, chunks) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(read @ 1..) = stdout.read(&mut buffer) {
+            if chunks_tx.send(buffer[..read].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
     let mut stdin = child.stdin.take().unwrap();
-    // Type slowly enough that the program is at its prompt before the line arrives.
-    std::thread::sleep(std::time::Duration::from_millis(600));
-    stdin.write_all(input.as_bytes()).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    let expected = match when {
+        TypeWhen::Never => None,
+        TypeWhen::Shown(text) | TypeWhen::HiddenPromptShown(text) => Some(text),
+    };
+    if let Some(text) = expected {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while !String::from_utf8_lossy(&seen).contains(text) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match chunks.recv_timeout(left) {
+                Ok(chunk) => seen.extend(chunk),
+                Err(_) => panic!("never shown: {text:?}; the screen had {:?}", String::from_utf8_lossy(&seen)),
+            }
+        }
+        if let TypeWhen::HiddenPromptShown(_) = when {
+            wait_for_echo_off(child.id());
+        }
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    // stdin stays open until the program ends: closing it would hang up the terminal.
+    let status = child.wait().unwrap();
     drop(stdin);
-    child.wait_with_output().unwrap().into()
+    reader.join().unwrap();
+    seen.extend(chunks.try_iter().flatten());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    Run { code: status.code(), stdout: String::from_utf8_lossy(&seen).into_owned(), stderr }
+}
+
+/// Waits until the terminal that `script` (process `script_pid`) runs its command in has
+/// echo switched off.
+fn wait_for_echo_off(script_pid: u32) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let children =
+            std::fs::read_to_string(format!("/proc/{script_pid}/task/{script_pid}/children")).unwrap_or_default();
+        let tty = children
+            .split_whitespace()
+            .find_map(|pid| std::fs::read_link(format!("/proc/{pid}/fd/0")).ok())
+            .filter(|path| path.starts_with("/dev/pts"));
+        if let Some(tty) = tty {
+            let settings = Command::new("stty").arg("-F").arg(&tty).arg("-a").output().unwrap();
+            if String::from_utf8_lossy(&settings.stdout).contains(" -echo ") {
+                return;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "the terminal kept echoing");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 fn shell_quote(text: &str) -> String {

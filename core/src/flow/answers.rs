@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use crate::api::{malformed, with_body};
 use crate::error::{classify_failure, ApiError, CredentialKind};
 use crate::wire::{self, BodyError, ErrorBody};
-use crate::{ApiConfig, Dialect, Scope, Secret, Transmit};
+use crate::{ApiConfig, Dialect, Secret, Transmit};
 
 /// The grant type of device-code polling (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -46,8 +46,8 @@ impl Default for TimingBounds {
 }
 
 /// The device authorization request (RFC 8628 §3.1).
-pub fn device_authorization_request(config: &ApiConfig, scopes: &[Scope]) -> Result<Transmit, ApiError> {
-    let names: Vec<&str> = scopes.iter().map(|scope| scope.as_str()).collect();
+pub fn device_authorization_request(config: &ApiConfig, scopes: &[String]) -> Result<Transmit, ApiError> {
+    let names: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let path = &config.endpoints.device_authorization;
     match &config.dialect {
         Dialect::Skytells => {
@@ -191,7 +191,7 @@ pub enum PollAnswer {
     Denied,
     /// The device code expired.
     Expired,
-    /// A fault that may pass (5xx); keep polling with backoff.
+    /// A fault that may pass ([`ApiError::is_transient`]); keep polling with backoff.
     Transient(ApiError),
     /// A fault that will not pass; the flow fails.
     Failed(ApiError),
@@ -219,8 +219,14 @@ pub fn classify_poll_answer(response: &http::Response<Vec<u8>>) -> PollAnswer {
         429 => PollAnswer::SlowDown,
         403 => PollAnswer::Denied,
         410 => PollAnswer::Expired,
-        408 | 500..=599 => PollAnswer::Transient(classify_failure(response, CredentialKind::None)),
-        _ => PollAnswer::Failed(classify_failure(response, CredentialKind::None)),
+        _ => {
+            let error = classify_failure(response, CredentialKind::None);
+            if error.is_transient() {
+                PollAnswer::Transient(error)
+            } else {
+                PollAnswer::Failed(error)
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The OAuth 2.0 device authorization grant (RFC 8628) as a sans-IO state machine.
 
 mod answers;
+mod drive;
 mod schedule;
 
 use std::collections::VecDeque;
@@ -10,58 +11,63 @@ pub use answers::{
     classify_poll_answer, device_authorization_request, parse_device_authorization, token_request, DeviceAuthorization,
     PollAnswer, TimingBounds, TokenGrant, DEVICE_CODE_GRANT,
 };
+pub use drive::drive;
 pub use schedule::{PollSchedule, MAX_BACKOFF, SLOW_DOWN_STEP};
 
-use crate::{ApiConfig, ApiError, Moment, Scope, Secret, Transmit, TransportError};
+use crate::{ApiConfig, ApiError, Moment, Secret, Transmit, TransportError, TransportErrorKind};
 
 /// One device login, from asking for a code to a token (or a reason there is none).
 ///
-/// The flow never does I/O. A driver loops:
-/// 1. hand every [`FlowEvent`] from [`poll_event`](Self::poll_event) to the user interface;
-/// 2. stop when [`outcome`](Self::outcome) is `Some`;
-/// 3. send what [`poll_transmit`](Self::poll_transmit) returns, if anything, and feed the
-///    result back with [`handle_response`](Self::handle_response) or
-///    [`handle_transport_error`](Self::handle_transport_error);
-/// 4. otherwise sleep until [`poll_timeout`](Self::poll_timeout).
+/// The flow never does I/O. It has one way out, [`poll_output`](Self::poll_output), and
+/// one way in, [`handle_result`](Self::handle_result). A driver loops:
 ///
-/// Calls at the wrong time are harmless: `poll_transmit` before a poll is due returns
-/// `None`, and a response with no request outstanding is refused with [`FlowMisuse`].
+/// - on [`Output::Event`], show it to the person;
+/// - on [`Output::Transmit`], send the request, then hand what came back (a response or
+///   a transport failure) to [`handle_result`](Self::handle_result);
+/// - on [`Output::WaitUntil`], sleep until then (always later than the `now` asked about);
+/// - on [`Output::Done`], stop.
+///
+/// [`drive`] is that loop, written once for any runtime; the tokio and blocking drivers
+/// use it. While a request is outstanding, `poll_output` returns the request's deadline:
+/// a driver that lost the request (its future was dropped) and asks again after the
+/// deadline gets the request counted as timed out, so the flow never waits forever.
 ///
 /// # Example: a whole login with a simulated clock
 ///
 /// ```
 /// use std::time::Duration;
-/// use skytells_auth::{ApiConfig, DeviceFlow, FlowEvent, Moment, Outcome, Scope};
+/// use skytells_auth::{ApiConfig, DeviceFlow, FlowEvent, Moment, Outcome, Output, Scope};
 ///
-/// fn answer(status: u16, body: &str) -> http::Response<Vec<u8>> {
-///     http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
+/// fn answer(status: u16, body: &str) -> Result<http::Response<Vec<u8>>, skytells_auth::TransportError> {
+///     Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap())
 /// }
 ///
-/// let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT.to_vec());
+/// let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
 /// let mut now = Moment::ZERO;
 ///
 /// // Ask for a device code.
-/// let transmit = flow.poll_transmit(now).expect("the first request is due at once");
+/// let Output::Transmit(transmit) = flow.poll_output(now) else { panic!("the first request is due at once") };
 /// assert_eq!(transmit.request.uri(), "https://console.skytells.ai/api/oauth/device");
 /// now = now + Duration::from_millis(120);
-/// flow.handle_response(now, answer(200, r#"{"device_code":"dc-1","user_code":"ABCD-1234",
+/// flow.handle_result(now, answer(200, r#"{"device_code":"dc-1","user_code":"ABCD-1234",
 ///     "verification_uri":"https://console.skytells.ai/device","expires_in":900,"interval":5}"#))?;
 ///
 /// // Show the code to the person.
-/// let Some(FlowEvent::CodeIssued(code)) = flow.poll_event() else { panic!() };
+/// let Output::Event(FlowEvent::CodeIssued(code)) = flow.poll_output(now) else { panic!() };
 /// assert_eq!(code.user_code, "ABCD-1234");
 ///
 /// // Poll until they approve: the server says "pending" twice, then grants a token.
 /// let answers = [(428, "{}"), (428, "{}"),
 ///     (200, r#"{"access_token":"sk_pat_example","token_type":"Bearer","scopes":["inference"]}"#)];
 /// for (status, body) in answers {
-///     now = flow.poll_timeout().expect("waiting for the next poll");
-///     let transmit = flow.poll_transmit(now).expect("a poll is due");
+///     let Output::WaitUntil(wake_at) = flow.poll_output(now) else { panic!("waiting for the next poll") };
+///     now = wake_at;
+///     let Output::Transmit(transmit) = flow.poll_output(now) else { panic!("a poll is due") };
 ///     assert_eq!(transmit.request.uri().path(), "/api/oauth/token");
-///     flow.handle_response(now, answer(status, body))?;
+///     flow.handle_result(now, answer(status, body))?;
 /// }
 ///
-/// let Some(Outcome::Authorized(grant)) = flow.outcome() else { panic!("{:?}", flow.outcome()) };
+/// let Output::Done(Outcome::Authorized(grant)) = flow.poll_output(now) else { panic!() };
 /// assert_eq!(grant.access_token.expose(), "sk_pat_example");
 /// assert_eq!(now, Moment::from_millis(120 + 3 * 5_000)); // three polls, five seconds apart
 /// # Ok::<(), skytells_auth::FlowMisuse>(())
@@ -69,7 +75,7 @@ use crate::{ApiConfig, ApiError, Moment, Scope, Secret, Transmit, TransportError
 #[derive(Debug)]
 pub struct DeviceFlow {
     config: ApiConfig,
-    scopes: Vec<Scope>,
+    scopes: Vec<String>,
     bounds: TimingBounds,
     state: State,
     events: VecDeque<FlowEvent>,
@@ -79,8 +85,8 @@ pub struct DeviceFlow {
 enum State {
     /// Nothing sent yet.
     Start,
-    /// The device authorization request is out.
-    Authorizing,
+    /// The device authorization request is out; it times out at `deadline`.
+    Authorizing { deadline: Moment, timeout: Duration },
     /// Waiting for the person, polling.
     Polling(Polling),
     /// Done; never left.
@@ -92,12 +98,41 @@ struct Polling {
     device_code: Secret,
     expires_at: Moment,
     schedule: PollSchedule,
-    /// When the outstanding poll was sent, if one is out.
-    in_flight_since: Option<Moment>,
+    /// The outstanding poll, if one is out.
+    in_flight: Option<InFlight>,
+}
+
+/// A request that was handed to the driver and whose result has not come back.
+#[derive(Debug, Clone, Copy)]
+struct InFlight {
+    sent_at: Moment,
+    deadline: Moment,
+    timeout: Duration,
+}
+
+impl InFlight {
+    fn new(sent_at: Moment, timeout: Duration) -> Self {
+        InFlight { sent_at, deadline: sent_at + timeout, timeout }
+    }
+}
+
+/// What the flow wants from its driver next; see [`DeviceFlow::poll_output`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Output {
+    /// Send this request, then hand the result to [`DeviceFlow::handle_result`].
+    Transmit(Transmit),
+    /// Something the person should learn about.
+    Event(FlowEvent),
+    /// Nothing to do before this moment, which is always later than the `now` given.
+    WaitUntil(Moment),
+    /// The flow has ended; it stays ended.
+    Done(Outcome),
 }
 
 /// What the user interface should learn about.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FlowEvent {
     /// The codes arrived: show the user code and where to enter it.
     CodeIssued(UserCode),
@@ -113,12 +148,11 @@ pub enum FlowEvent {
         /// The backoff wait.
         retry_in: Duration,
     },
-    /// The flow reached its outcome (also available from [`DeviceFlow::outcome`]).
-    Finished,
 }
 
 /// What to show the person who approves the login.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UserCode {
     /// The code to type, exactly as the server sent it (control characters removed).
     pub user_code: String,
@@ -143,6 +177,7 @@ impl UserCode {
 
 /// How a flow ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The person approved.
     Authorized(TokenGrant),
@@ -154,8 +189,9 @@ pub enum Outcome {
     Failed(FlowFailure),
 }
 
-/// A remote fault that ended a flow, and the step it happened at.
+/// A fault that ended a flow, and the step it happened at.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FlowFailure {
     /// Asking for a device code failed.
     #[error("could not start device authorization: {0}")]
@@ -163,14 +199,19 @@ pub enum FlowFailure {
     /// A poll got an answer that polling cannot get past.
     #[error("device authorization failed: {0}")]
     TokenPoll(ApiError),
+    /// The driver handed in a result out of order; a bug in the driver, reported rather
+    /// than ignored.
+    #[error("the driver misused the device flow: {0}")]
+    Misuse(FlowMisuse),
 }
 
 /// A driver called the flow out of order. This is a bug in the driver, never the
 /// server's doing; the flow's state is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FlowMisuse {
-    /// A response or failure was handed in while no request was outstanding.
-    #[error("no request is outstanding: hand in a response only after poll_transmit returned a request")]
+    /// A result was handed in while no request was outstanding.
+    #[error("no request is outstanding: hand in a result only after poll_output returned a request")]
     NoRequestInFlight,
     /// The flow already has its outcome.
     #[error("the device flow has already finished")]
@@ -178,51 +219,90 @@ pub enum FlowMisuse {
 }
 
 impl DeviceFlow {
-    /// A flow asking for `scopes` (empty means the Skytells defaults), with the default
-    /// [`TimingBounds`].
-    pub fn new(config: ApiConfig, scopes: Vec<Scope>) -> Self {
+    /// A flow asking for `scopes` (sent as given; none means no scope is named), with
+    /// the default [`TimingBounds`].
+    pub fn new<S: Into<String>>(config: ApiConfig, scopes: impl IntoIterator<Item = S>) -> Self {
         Self::with_bounds(config, scopes, TimingBounds::default())
     }
 
     /// A flow with custom bounds on the server's timing.
-    pub fn with_bounds(config: ApiConfig, scopes: Vec<Scope>, bounds: TimingBounds) -> Self {
-        let scopes = if scopes.is_empty() { Scope::DEFAULT.to_vec() } else { scopes };
+    pub fn with_bounds<S: Into<String>>(
+        config: ApiConfig,
+        scopes: impl IntoIterator<Item = S>,
+        bounds: TimingBounds,
+    ) -> Self {
+        let scopes = scopes.into_iter().map(Into::into).collect();
         DeviceFlow { config, scopes, bounds, state: State::Start, events: VecDeque::new() }
     }
 
     /// The scopes this flow asks for.
-    pub fn scopes(&self) -> &[Scope] {
+    pub fn scopes(&self) -> &[String] {
         &self.scopes
     }
 
-    /// The next request to send at `now`, if one is due. Also where the flow notices that
-    /// the code expired: at or after the expiry instant it sends nothing and ends.
-    pub fn poll_transmit(&mut self, now: Moment) -> Option<Transmit> {
+    /// What the driver should do next, at `now`: show an event, send a request, sleep
+    /// until a moment later than `now`, or stop. Events come first, in order. This is
+    /// also where the flow notices that the code expired (at or after the expiry instant
+    /// it sends nothing and ends) and that an outstanding request passed its deadline
+    /// (it then counts as timed out).
+    pub fn poll_output(&mut self, now: Moment) -> Output {
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                return Output::Event(event);
+            }
+            if let Some(output) = self.step(now) {
+                return output;
+            }
+        }
+    }
+
+    /// One decision; `None` when the state changed and there may be an event to report.
+    fn step(&mut self, now: Moment) -> Option<Output> {
         match &mut self.state {
+            State::Finished(outcome) => Some(Output::Done(outcome.clone())),
             State::Start => match device_authorization_request(&self.config, &self.scopes) {
                 Ok(transmit) => {
-                    self.state = State::Authorizing;
-                    Some(transmit)
+                    let timeout = transmit.timeout;
+                    self.state = State::Authorizing { deadline: now + timeout, timeout };
+                    Some(Output::Transmit(transmit))
                 }
                 Err(error) => {
                     self.finish(Outcome::Failed(FlowFailure::DeviceAuthorization(error)));
                     None
                 }
             },
-            State::Polling(polling) if polling.in_flight_since.is_none() => {
+            State::Authorizing { deadline, timeout } => {
+                if now < *deadline {
+                    return Some(Output::WaitUntil(*deadline));
+                }
+                let error = ApiError::Transport(timed_out(*timeout));
+                self.finish(Outcome::Failed(FlowFailure::DeviceAuthorization(error)));
+                None
+            }
+            State::Polling(polling) => {
+                if let Some(request) = polling.in_flight {
+                    if now < request.deadline {
+                        return Some(Output::WaitUntil(request.deadline));
+                    }
+                    // The driver never reported back: the request is lost, which is a timeout.
+                    polling.in_flight = None;
+                    self.poll_failed(now, ApiError::Transport(timed_out(request.timeout)));
+                    return None;
+                }
                 if now >= polling.expires_at {
                     self.finish(Outcome::Expired);
                     return None;
                 }
-                if now < polling.schedule.next_poll_at() {
-                    return None;
+                let due = polling.schedule.next_poll_at();
+                if now < due {
+                    return Some(Output::WaitUntil(due.min(polling.expires_at)));
                 }
                 match token_request(&self.config, &polling.device_code) {
                     Ok(mut transmit) => {
                         // A poll must not outlive the code it polls with.
                         transmit.timeout = transmit.timeout.min(polling.expires_at - now);
-                        polling.in_flight_since = Some(now);
-                        Some(transmit)
+                        polling.in_flight = Some(InFlight::new(now, transmit.timeout));
+                        Some(Output::Transmit(transmit))
                     }
                     Err(error) => {
                         self.finish(Outcome::Failed(FlowFailure::TokenPoll(error)));
@@ -230,35 +310,35 @@ impl DeviceFlow {
                     }
                 }
             }
-            State::Authorizing | State::Polling(_) | State::Finished(_) => None,
         }
     }
 
-    /// When the driver should next call [`poll_transmit`](Self::poll_transmit): `None`
-    /// while a request is outstanding (wait for its result) or once finished.
-    pub fn poll_timeout(&self) -> Option<Moment> {
-        match &self.state {
-            State::Start => Some(Moment::ZERO),
-            State::Polling(polling) if polling.in_flight_since.is_none() => {
-                Some(polling.schedule.next_poll_at().min(polling.expires_at))
-            }
-            _ => None,
-        }
-    }
-
-    /// Hands in the response to the outstanding request, received at `now`.
-    pub fn handle_response(&mut self, now: Moment, response: http::Response<Vec<u8>>) -> Result<(), FlowMisuse> {
+    /// Hands in what sending the outstanding request produced, at `now`: the response, or
+    /// the transport failure. A failure while polling backs off and keeps going; for the
+    /// first request it ends the flow.
+    pub fn handle_result(
+        &mut self,
+        now: Moment,
+        result: Result<http::Response<Vec<u8>>, TransportError>,
+    ) -> Result<(), FlowMisuse> {
         match &mut self.state {
-            State::Authorizing => {
-                match parse_device_authorization(&response, &self.bounds) {
+            State::Authorizing { .. } => {
+                let authorization = result
+                    .map_err(ApiError::Transport)
+                    .and_then(|response| parse_device_authorization(&response, &self.bounds));
+                match authorization {
                     Ok(authorization) => self.start_polling(now, authorization),
                     Err(error) => self.finish(Outcome::Failed(FlowFailure::DeviceAuthorization(error))),
                 }
                 Ok(())
             }
             State::Polling(polling) => {
-                let sent_at = polling.in_flight_since.take().ok_or(FlowMisuse::NoRequestInFlight)?;
-                match classify_poll_answer(&response) {
+                let sent_at = polling.in_flight.take().ok_or(FlowMisuse::NoRequestInFlight)?.sent_at;
+                let answer = match result {
+                    Ok(response) => classify_poll_answer(&response),
+                    Err(error) => PollAnswer::Transient(ApiError::Transport(error)),
+                };
+                match answer {
                     PollAnswer::Granted(grant) => self.finish(Outcome::Authorized(grant)),
                     PollAnswer::Denied => self.finish(Outcome::Denied),
                     PollAnswer::Expired => self.finish(Outcome::Expired),
@@ -269,69 +349,18 @@ impl DeviceFlow {
                         let interval = polling.schedule.base_interval();
                         self.events.push_back(FlowEvent::SlowedDown { interval });
                     }
-                    PollAnswer::Transient(error) => {
-                        let retry_in = polling.schedule.on_failure(now);
-                        self.events.push_back(FlowEvent::PollFailed { error, retry_in });
-                    }
+                    PollAnswer::Transient(error) => self.poll_failed(now, error),
                 }
-                self.expire_if_due(now);
                 Ok(())
             }
             State::Start => Err(FlowMisuse::NoRequestInFlight),
             State::Finished(_) => Err(FlowMisuse::Finished),
         }
-    }
-
-    /// Reports that the outstanding request got no response, noticed at `now`. While
-    /// polling, this backs off and keeps going; for the first request it ends the flow.
-    pub fn handle_transport_error(&mut self, now: Moment, error: TransportError) -> Result<(), FlowMisuse> {
-        match &mut self.state {
-            State::Authorizing => {
-                self.finish(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::Transport(error))));
-                Ok(())
-            }
-            State::Polling(polling) => {
-                polling.in_flight_since.take().ok_or(FlowMisuse::NoRequestInFlight)?;
-                let retry_in = polling.schedule.on_failure(now);
-                self.events.push_back(FlowEvent::PollFailed { error: ApiError::Transport(error), retry_in });
-                self.expire_if_due(now);
-                Ok(())
-            }
-            State::Start => Err(FlowMisuse::NoRequestInFlight),
-            State::Finished(_) => Err(FlowMisuse::Finished),
-        }
-    }
-
-    /// Hands in whatever sending the outstanding request produced: a response, or the
-    /// transport failure. The same as calling [`handle_response`](Self::handle_response)
-    /// or [`handle_transport_error`](Self::handle_transport_error).
-    pub fn handle_result(
-        &mut self,
-        now: Moment,
-        result: Result<http::Response<Vec<u8>>, TransportError>,
-    ) -> Result<(), FlowMisuse> {
-        match result {
-            Ok(response) => self.handle_response(now, response),
-            Err(error) => self.handle_transport_error(now, error),
-        }
-    }
-
-    /// The next event for the user interface.
-    pub fn poll_event(&mut self) -> Option<FlowEvent> {
-        self.events.pop_front()
     }
 
     /// How the flow ended, once it has.
     pub fn outcome(&self) -> Option<&Outcome> {
         match &self.state {
-            State::Finished(outcome) => Some(outcome),
-            _ => None,
-        }
-    }
-
-    /// Takes the outcome out of a finished flow, leaving it finished.
-    pub fn into_outcome(self) -> Option<Outcome> {
-        match self.state {
             State::Finished(outcome) => Some(outcome),
             _ => None,
         }
@@ -367,23 +396,25 @@ impl DeviceFlow {
             device_code: authorization.device_code,
             expires_at,
             schedule: PollSchedule::new(now, authorization.interval),
-            in_flight_since: None,
+            in_flight: None,
         });
     }
 
-    /// A non-final answer that arrives at or after expiry ends the flow: no poll may follow.
-    fn expire_if_due(&mut self, now: Moment) {
-        if let State::Polling(polling) = &self.state {
-            if now >= polling.expires_at {
-                self.finish(Outcome::Expired);
-            }
+    /// A poll that may succeed later: back off, and say so.
+    fn poll_failed(&mut self, now: Moment, error: ApiError) {
+        if let State::Polling(polling) = &mut self.state {
+            let retry_in = polling.schedule.on_failure(now);
+            self.events.push_back(FlowEvent::PollFailed { error, retry_in });
         }
     }
 
     fn finish(&mut self, outcome: Outcome) {
         if !matches!(self.state, State::Finished(_)) {
             self.state = State::Finished(outcome);
-            self.events.push_back(FlowEvent::Finished);
         }
     }
+}
+
+fn timed_out(timeout: Duration) -> TransportError {
+    TransportError::new(TransportErrorKind::Timeout, format!("no answer within {} s", timeout.as_secs_f32()))
 }

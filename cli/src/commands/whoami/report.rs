@@ -1,0 +1,190 @@
+//! Where authentication stands: which credentials there are, where each came from, and
+//! what the API says of them.
+
+use skytells_auth::{CredentialProblem, FetchIdentity, Identity, Project, Resolved, Secret, Sourced, VerifyAccessKey};
+use skytells_auth_blocking::StoreError;
+
+use crate::context::Context;
+use crate::error::{describe_store_error, exit, CliError};
+use crate::output::{AccessKeyJson, ProjectJson, SourceJson, TokenJson, UserJson, WhoamiJson};
+
+/// Version of the `--json` object; bumped only for incompatible changes.
+const JSON_SCHEMA: u32 = 1;
+
+/// Where authentication stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Authenticated,
+    NotAuthenticated,
+    InvalidToken,
+    TokenRejected,
+    Unreachable,
+    /// `--offline`: a token is there, but nobody asked the API about it.
+    Unverified,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Authenticated => "authenticated",
+            Status::NotAuthenticated => "not_authenticated",
+            Status::InvalidToken => "invalid_token",
+            Status::TokenRejected => "token_rejected",
+            Status::Unreachable => "unreachable",
+            Status::Unverified => "unverified",
+        }
+    }
+
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Authenticated | Status::Unverified => exit::OK,
+            Status::Unreachable => exit::FAILURE,
+            _ => exit::AUTH,
+        }
+    }
+}
+
+/// What is known about the access key.
+pub enum KeyState {
+    Valid(Project),
+    Rejected(String),
+    Unverified(String),
+}
+
+impl KeyState {
+    fn name(&self) -> &'static str {
+        match self {
+            KeyState::Valid(_) => "valid",
+            KeyState::Rejected(_) => "rejected",
+            KeyState::Unverified(_) => "unverified",
+        }
+    }
+}
+
+pub struct Report {
+    pub status: Status,
+    pub api_url: String,
+    pub credentials_file: String,
+    pub user: Option<Identity>,
+    pub token: Option<Sourced<Secret>>,
+    pub scopes: Option<Vec<String>>,
+    pub access_key: Option<(Sourced<Secret>, KeyState)>,
+    pub error: Option<String>,
+}
+
+/// Reads the credentials and, unless `offline`, asks the API about them.
+pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
+    let store = context.store()?;
+    let api = context.api()?;
+    let file = match store.load() {
+        Ok((credentials, warnings)) => {
+            context.warn_all(&warnings);
+            credentials
+        }
+        Err(error @ StoreError::Corrupt { .. }) => {
+            context.warn(describe_store_error(&error));
+            None
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let resolved = context.resolve(file.as_ref());
+    let mut report = Report {
+        status: Status::NotAuthenticated,
+        api_url: api.base.as_str().to_owned(),
+        credentials_file: context.display_path(store.path()),
+        user: None,
+        token: resolved.token.clone(),
+        scopes: resolved.scopes.clone(),
+        access_key: None,
+        error: None,
+    };
+    let driver = (!offline).then(|| context.driver());
+    if let Some(key) = &resolved.access_key {
+        let state = match (resolved.require_access_key(), &driver) {
+            (Err(problem), _) => KeyState::Rejected(problem.to_string()),
+            (Ok(_), None) => KeyState::Unverified("not checked (--offline)".to_owned()),
+            (Ok(_), Some(driver)) => match driver.execute(&VerifyAccessKey { config: &api, access_key: &key.value }) {
+                Ok(project) => KeyState::Valid(project),
+                Err(error) if error.rejects_credential() => KeyState::Rejected(error.to_string()),
+                Err(error) => KeyState::Unverified(error.to_string()),
+            },
+        };
+        report.access_key = Some((key.clone(), state));
+    }
+    let Some(driver) = driver else {
+        return Ok(settle_locally(report, &resolved));
+    };
+    match resolved.require_token() {
+        Err(problem) => settle_problem(&mut report, problem),
+        Ok(token) => match driver.execute(&FetchIdentity { config: &api, token: &token.value }) {
+            Ok(identity) => {
+                report.status = Status::Authenticated;
+                report.user = Some(identity);
+            }
+            // Genuine but narrow: it lacks the scope to read the account.
+            Err(error) if error.credential_is_genuine() => {
+                report.status = Status::Authenticated;
+                report.error = Some(error.to_string());
+            }
+            Err(error) if error.rejects_credential() => {
+                report.status = Status::TokenRejected;
+                report.error = Some(error.to_string());
+            }
+            Err(error) => {
+                report.status = Status::Unreachable;
+                report.error = Some(error.to_string());
+            }
+        },
+    }
+    Ok(report)
+}
+
+/// Without asking the API: a well-formed token is unverified, anything else is a problem.
+fn settle_locally(mut report: Report, resolved: &Resolved) -> Report {
+    match resolved.require_token() {
+        Ok(_) => report.status = Status::Unverified,
+        Err(problem) => settle_problem(&mut report, problem),
+    }
+    report
+}
+
+fn settle_problem(report: &mut Report, problem: CredentialProblem) {
+    report.status = match problem {
+        CredentialProblem::Missing(_) => Status::NotAuthenticated,
+        CredentialProblem::Invalid(_) => Status::InvalidToken,
+    };
+    report.error = Some(problem.to_string());
+}
+
+impl<'a> From<&'a Report> for WhoamiJson<'a> {
+    fn from(report: &'a Report) -> Self {
+        let access_key = report.access_key.as_ref().map(|(key, state)| AccessKeyJson {
+            prefix: key.value.redacted(),
+            source: SourceJson::from(key.source),
+            status: state.name(),
+            project: match state {
+                KeyState::Valid(project) => Some(ProjectJson::from(project)),
+                _ => None,
+            },
+            error: match state {
+                KeyState::Valid(_) => None,
+                KeyState::Rejected(reason) | KeyState::Unverified(reason) => Some(reason),
+            },
+        });
+        WhoamiJson {
+            schema: JSON_SCHEMA,
+            authenticated: report.status == Status::Authenticated,
+            status: report.status.name(),
+            api_url: &report.api_url,
+            credentials_file: &report.credentials_file,
+            user: report.user.as_ref().map(UserJson::from),
+            token: report.token.as_ref().map(|token| TokenJson {
+                prefix: token.value.redacted(),
+                source: SourceJson::from(token.source),
+                scopes: report.scopes.as_deref(),
+            }),
+            access_key,
+            error: report.error.as_deref(),
+        }
+    }
+}

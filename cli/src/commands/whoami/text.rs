@@ -1,0 +1,58 @@
+//! `skytells whoami` for people.
+
+use std::io::Write;
+
+use super::report::{KeyState, Report, Status};
+use crate::commands::describe_identity;
+use crate::context::{describe_source, Context};
+use crate::error::CliError;
+
+/// Prints the report as aligned lines on standard output.
+pub fn print(context: &Context, report: &Report) -> Result<(), CliError> {
+    let mut out = Vec::new();
+    render(context, report, &mut out).map_err(|error| CliError::failure(error.to_string()))?;
+    context.write_stdout(&out)
+}
+
+fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let terminal = &context.terminal;
+    match (&report.status, &report.user) {
+        (Status::Authenticated, Some(user)) => {
+            writeln!(out, "{} Logged in to {} as {}", terminal.green("✔"), report.api_url, describe_identity(user))?;
+            writeln!(out, "  User ID:     {}", user.id)?;
+        }
+        (Status::Authenticated, None) => writeln!(out, "{} Logged in to {}", terminal.green("✔"), report.api_url)?,
+        (Status::Unverified, _) => {
+            writeln!(out, "{} Credentials for {} (not checked with the API)", terminal.yellow("?"), report.api_url)?
+        }
+        _ => writeln!(out, "{} Not logged in to {}", terminal.red("✖"), report.api_url)?,
+    }
+    match &report.token {
+        Some(token) => {
+            writeln!(out, "  Token:       {} (from {})", token.value.redacted(), describe_source(token.source))?
+        }
+        None => writeln!(out, "  Token:       none")?,
+    }
+    match (&report.scopes, &report.token) {
+        (Some(scopes), _) => writeln!(out, "  Scopes:      {}", scopes.join(", "))?,
+        (None, Some(_)) => writeln!(out, "  Scopes:      unknown (not recorded for this token)")?,
+        (None, None) => {}
+    }
+    match &report.access_key {
+        None => writeln!(out, "  Project:     none linked (run `skytells link sk_proj_your_access_key`)")?,
+        Some((key, state)) => {
+            let origin = format!("key {} from {}", key.value.redacted(), describe_source(key.source));
+            match state {
+                KeyState::Valid(project) => {
+                    let name = project.name.as_deref().unwrap_or(&project.id);
+                    let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
+                    writeln!(out, "  Project:     {name}{slug}, {origin}")?;
+                }
+                KeyState::Rejected(reason) => writeln!(out, "  Project:     {origin} was rejected: {reason}")?,
+                KeyState::Unverified(reason) => writeln!(out, "  Project:     {origin}, not verified: {reason}")?,
+            }
+        }
+    }
+    writeln!(out, "  Credentials: {}", report.credentials_file)?;
+    writeln!(out, "  Status:      {}", report.status.name().replace('_', " "))
+}

@@ -1,0 +1,29 @@
+//! Ctrl-C: put the terminal back, clear the spinner line, say what was kept, exit 130.
+
+use std::sync::Once;
+
+use crate::error::exit;
+use crate::{prompt, terminal};
+
+/// Installs the Ctrl-C handler. Only login needs one (it is the command that waits and
+/// prompts); elsewhere the default applies.
+pub fn install() {
+    let _ = ctrlc::set_handler(|| exit_interrupted());
+}
+
+/// Ends the process as interrupted. Called by the handler's thread, and by a prompt whose
+/// read was cut short by the same Ctrl-C; whichever comes first does the work and the
+/// other waits for the exit, so the terminal is restored and the message printed once.
+pub fn exit_interrupted() -> ! {
+    static EXIT: Once = Once::new();
+    EXIT.call_once(|| {
+        prompt::restore_terminal();
+        terminal::clear_spinner_line();
+        eprintln!("\nInterrupted; nothing more was saved.");
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    });
+    // Only reached by the caller that lost the race, while the winner is exiting.
+    loop {
+        std::thread::park();
+    }
+}

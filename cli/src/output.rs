@@ -1,0 +1,121 @@
+//! The `--json` outputs: one type per shape, each serialised in one place, so that the
+//! same object (a user, a project, a secret's prefix) reads the same in every command.
+//! Field order is the order written here.
+
+use serde::Serialize;
+use skytells_auth::{Identity, Project, Secret, Source};
+
+/// An account.
+#[derive(Debug, Serialize)]
+pub struct UserJson<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+impl<'a> From<&'a Identity> for UserJson<'a> {
+    fn from(user: &'a Identity) -> Self {
+        UserJson { id: &user.id, name: user.name.as_deref(), email: user.email.as_deref() }
+    }
+}
+
+/// A project an access key belongs to.
+#[derive(Debug, Serialize)]
+pub struct ProjectJson<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub slug: Option<&'a str>,
+}
+
+impl<'a> From<&'a Project> for ProjectJson<'a> {
+    fn from(project: &'a Project) -> Self {
+        ProjectJson { id: &project.id, name: project.name.as_deref(), slug: project.slug.as_deref() }
+    }
+}
+
+/// A secret, shown only by its short prefix.
+#[derive(Debug, Serialize)]
+pub struct PrefixJson {
+    pub prefix: String,
+}
+
+impl From<&Secret> for PrefixJson {
+    fn from(secret: &Secret) -> Self {
+        PrefixJson { prefix: secret.redacted() }
+    }
+}
+
+/// Where a credential came from.
+#[derive(Debug, Serialize)]
+pub struct SourceJson {
+    pub kind: &'static str,
+    pub name: Option<&'static str>,
+}
+
+impl From<Source> for SourceJson {
+    fn from(source: Source) -> Self {
+        match source {
+            Source::Env(name) => SourceJson { kind: "env", name: Some(name) },
+            Source::File => SourceJson { kind: "file", name: None },
+            Source::Flag(name) => SourceJson { kind: "flag", name: Some(name) },
+            _ => SourceJson { kind: "default", name: None },
+        }
+    }
+}
+
+/// `skytells login --json`.
+#[derive(Debug, Serialize)]
+pub struct LoginJson<'a> {
+    pub status: &'static str,
+    pub user: Option<UserJson<'a>>,
+    pub token: PrefixJson,
+    pub scopes: Option<&'a [String]>,
+    pub credentials_file: &'a str,
+}
+
+/// `skytells link --json`.
+#[derive(Debug, Serialize)]
+pub struct LinkJson<'a> {
+    pub project: ProjectJson<'a>,
+    pub access_key: PrefixJson,
+    pub credentials_file: &'a str,
+}
+
+/// `skytells logout --json`.
+#[derive(Debug, Serialize)]
+pub struct LogoutJson<'a> {
+    pub logged_out: bool,
+    pub credentials_file: &'a str,
+}
+
+/// `skytells whoami --json` (and `auth status --json`).
+#[derive(Debug, Serialize)]
+pub struct WhoamiJson<'a> {
+    pub schema: u32,
+    pub authenticated: bool,
+    pub status: &'static str,
+    pub api_url: &'a str,
+    pub credentials_file: &'a str,
+    pub user: Option<UserJson<'a>>,
+    pub token: Option<TokenJson<'a>>,
+    pub access_key: Option<AccessKeyJson<'a>>,
+    pub error: Option<&'a str>,
+}
+
+/// The token in `whoami --json`.
+#[derive(Debug, Serialize)]
+pub struct TokenJson<'a> {
+    pub prefix: String,
+    pub source: SourceJson,
+    pub scopes: Option<&'a [String]>,
+}
+
+/// The access key in `whoami --json`.
+#[derive(Debug, Serialize)]
+pub struct AccessKeyJson<'a> {
+    pub prefix: String,
+    pub source: SourceJson,
+    pub status: &'static str,
+    pub project: Option<ProjectJson<'a>>,
+    pub error: Option<&'a str>,
+}
