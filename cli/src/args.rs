@@ -62,14 +62,19 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `skytells man > skytells.1`.
-    Man,
+    /// Print the manual page (roff), or write one page per command with --dir.
+    Man {
+        /// Write skytells.1, skytells-login.1, … (every command and subcommand) into
+        /// this folder instead of printing the top-level page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// `skytells auth …`.
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Print the token in use (flag, SKYTELLS_TOKEN, or the stored one), for scripts.
+    /// Print the token in use (SKYTELLS_TOKEN, or the stored one), for scripts.
     Token,
     /// The same as `skytells whoami`.
     Status(WhoamiArgs),

@@ -36,11 +36,8 @@ fn main() -> ExitCode {
         Command::Whoami(args) | Command::Auth(AuthCommand::Status(args)) => commands::whoami::run(&context, args),
         Command::Logout(args) => commands::logout::run(&context, args),
         Command::Auth(AuthCommand::Token) => commands::token::run(&context),
-        Command::Completion { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "skytells", &mut std::io::stdout());
-            Ok(())
-        }
-        Command::Man => man_page(),
+        Command::Completion { shell } => completion(&context, *shell),
+        Command::Man { dir } => man_pages(&context, dir.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,15 +50,27 @@ fn main() -> ExitCode {
     }
 }
 
-/// The manual page, from the clap definition.
-fn man_page() -> Result<(), error::CliError> {
-    match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-        // `skytells man | head` closing the pipe early is not a failure.
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(error::CliError::failure(format!("could not write the manual page: {error}")))
-        }
-        _ => Ok(()),
+/// A completion script for `shell`, from the clap definition.
+fn completion(context: &Context, shell: clap_complete::Shell) -> Result<(), error::CliError> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "skytells", &mut script);
+    context.write_stdout(&script)
+}
+
+/// The manual: the top-level page on stdout, or every command's page into `dir`.
+fn man_pages(context: &Context, dir: Option<&std::path::Path>) -> Result<(), error::CliError> {
+    let command = Cli::command();
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(command, dir)).map_err(|error| {
+            error::CliError::failure(format!("could not write the manual pages into {}: {error}", dir.display()))
+        })?;
+        return context.say(format!("Wrote the manual pages into {}", dir.display()));
     }
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command)
+        .render(&mut page)
+        .map_err(|error| error::CliError::failure(format!("could not render the manual page: {error}")))?;
+    context.write_stdout(&page)
 }
 
 /// `-v` (debug), `-vv` (trace) or `SKYTELLS_LOG=<level>`: request logs on stderr. Set up

@@ -39,6 +39,39 @@ fn the_man_page_is_generated_from_the_command_line_definition() {
 }
 
 #[test]
+fn every_page_the_manual_refers_to_exists_and_documents_its_options() {
+    let sandbox = Sandbox::new(|_| {});
+    let dir = sandbox.home.path().join("man1");
+    let run = sandbox.run(&["man", "--dir", dir.to_str().unwrap()], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let page = |name: &str| std::fs::read_to_string(dir.join(format!("{name}.1"))).unwrap_or_default();
+    let mut referenced = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for part in text.split("skytells\\-").skip(1) {
+            if let Some(name) = part.split_once("(1)").map(|(name, _)| name).filter(|name| name.len() < 30) {
+                referenced.push(format!("skytells-{}", name.replace("\\-", "-")));
+            }
+        }
+    }
+    assert!(referenced.contains(&"skytells-login".to_owned()), "{referenced:?}");
+    for name in &referenced {
+        assert!(!page(name).is_empty(), "{name}(1) is referred to but was not written");
+    }
+    let options = [
+        ("skytells-login", &["\\-\\-scopes", "\\-\\-token", "\\-\\-no\\-browser", "\\-\\-json"][..]),
+        ("skytells-whoami", &["\\-\\-offline", "\\-\\-json"]),
+        ("skytells-logout", &["\\-\\-force"]),
+        ("skytells-link", &["ACCESS_KEY"]),
+    ];
+    for (name, flags) in options {
+        for flag in flags {
+            assert!(page(name).contains(flag), "{name}(1) does not document {flag}");
+        }
+    }
+}
+
+#[test]
 fn version_and_help_exit_zero_and_usage_errors_exit_two() {
     let sandbox = Sandbox::new(|_| {});
     let version = sandbox.run(&["--version"], "");

@@ -1,5 +1,6 @@
-//! Errors users see, worded as the guide's troubleshooting section words them, each
-//! followed by the fix.
+//! Errors users see, worded as the troubleshooting section of the Skytells CLI
+//! authentication guide words them (the user-facing documentation of `skytells login`,
+//! `link`, `whoami` and `logout` that this crate implements), each followed by the fix.
 
 use std::time::Duration;
 
@@ -175,9 +176,10 @@ fn retry_note(retry_after: Option<Duration>) -> String {
     }
 }
 
-/// Maps an unsuccessful response to the error users should see (DESIGN.md §2): 401 is a
-/// rejected credential, 403 is a missing scope unless the body says security violation
-/// or plan limit, 429 is a rate limit, 5xx a server fault.
+/// Maps an unsuccessful response to the error users should see, as the Skytells API
+/// signals them: 401 is a rejected credential, 403 is a missing scope unless the body
+/// says `code: security_violation` or `limit_type: plan`, 429 is a rate limit, 5xx a
+/// server fault.
 pub fn classify_failure<B: AsRef<[u8]>>(response: &http::Response<B>, credential: CredentialKind) -> ApiError {
     let status = response.status();
     let body = ErrorBody::from_response(response);
@@ -255,6 +257,32 @@ mod tests {
         assert!(scope
             .to_string()
             .ends_with("--scopes inference,projects.read,projects.write,deployments.read,deployments.write"));
+    }
+
+    #[test]
+    fn one_rule_says_what_is_transient_genuine_or_rejected() {
+        let cases = [
+            // (status, body, transient, genuine, rejected)
+            (401, "{}", false, false, true),
+            (403, r#"{"error":"requires keys.write"}"#, false, true, false),
+            (403, r#"{"code":"security_violation"}"#, false, false, false),
+            (408, "", true, false, false),
+            (429, "", true, false, false),
+            (500, "", true, false, false),
+            (503, "", true, false, false),
+            (400, "", false, false, false),
+            (404, "", false, false, false),
+        ];
+        for (status, body, transient, genuine, rejected) in cases {
+            let error = classify_failure(&response(status, body), CredentialKind::Token);
+            assert_eq!(
+                (error.is_transient(), error.credential_is_genuine(), error.rejects_credential()),
+                (transient, genuine, rejected),
+                "HTTP {status}: {error:?}"
+            );
+        }
+        assert!(classify_failure(&response(401, ""), CredentialKind::AccessKey).rejects_credential());
+        assert!(classify_failure(&response(401, ""), CredentialKind::None).rejects_credential());
     }
 
     #[test]

@@ -1,19 +1,26 @@
 //! The sans-IO core of Skytells CLI authentication.
 //!
-//! Every decision of `skytells login`, `link`, `whoami` and `logout` is made here, and
-//! nothing here does I/O: no sockets, files, clocks, threads or environment reads. Time
+//! Every decision of `skytells login`, `link`, `whoami` and `logout` is made here (when to
+//! poll and for how long, what an answer means, which credential wins, what is transient,
+//! what people are told), and nothing here does I/O: no sockets, files, clocks, threads or environment reads. Time
 //! comes in as a [`Moment`], the environment as an [`EnvSnapshot`], files as bytes;
 //! requests go out as [`http::Request`] values inside a [`Transmit`], and responses come
 //! back as [`http::Response`] values or a [`TransportError`]. Drivers (tokio, blocking, or
 //! your own runtime) only carry bytes and sleep.
 //!
+//! "The guide", in these docs, is the Skytells CLI authentication guide: the user-facing
+//! documentation of these commands, whose messages and troubleshooting advice the CLI
+//! follows word for word.
+//!
 //! Entry points:
 //! - [`DeviceFlow`]: `skytells login` through RFC 8628, with polling, `slow_down`,
-//!   backoff and expiry (a runnable example is on the type);
+//!   backoff and expiry (a runnable example is on the type), and [`drive`], the loop that
+//!   runs it on any runtime given a way to send and a way to sleep;
 //! - [`api`]: verifying a token or an access key and fetching the account, as
 //!   [`Exchange`] values;
 //! - [`Credentials`], [`resolve_credentials`], [`credentials_path`]: the shared
-//!   credentials file and the flag › environment › file precedence;
+//!   credentials file and the environment › file precedence;
+//! - [`messages`]: what the CLI tells people when a login or the file goes wrong;
 //! - [`PersonalAccessToken`], [`AccessKey`], [`parse_scopes`]: local format checks.
 
 pub mod api;

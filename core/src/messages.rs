@@ -54,3 +54,24 @@ pub fn duration_phrase(duration: Duration) -> String {
         secs => format!("{secs} seconds"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_store_fact_gets_its_fix() {
+        assert_eq!(
+            unreadable_credentials("the credentials file /x/credentials.json cannot be read: it is not valid JSON"),
+            "the credentials file /x/credentials.json cannot be read: it is not valid JSON. Fix or delete it, then run `skytells login`"
+        );
+        assert_eq!(
+            credentials_path_taken("/x/credentials.json is a directory, not a credentials file"),
+            "/x/credentials.json is a directory, not a credentials file; move it away or set SKYTELLS_CONFIG_DIR to another folder"
+        );
+        assert!(LOGIN_DENIED.ends_with("Run `skytells login` to try again."));
+        assert_eq!(duration_phrase(Duration::from_secs(1)), "1 second");
+        assert_eq!(duration_phrase(Duration::ZERO), "0 seconds");
+        assert_eq!(duration_phrase(Duration::from_secs(1800)), "30 minutes");
+    }
+}

@@ -162,8 +162,8 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// The token, or the guide's "You are not authenticated" error. A token given by flag
-    /// or environment must be `sk_pat_` + 64 hex; a stored one is trusted as written.
+    /// The token, or the guide's "You are not authenticated" error. A token from the
+    /// environment must be `sk_pat_` + 64 hex; a stored one is trusted as written.
     pub fn require_token(&self) -> Result<&Sourced<Secret>, CredentialProblem> {
         let token = self.token.as_ref().ok_or(CredentialProblem::Missing(MissingCredential::Token))?;
         if token.source != Source::File {

@@ -167,13 +167,21 @@ fn browse(url: &str, approve: bool, delay_ms: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// The project access key the demo links.
+const DEMO_ACCESS_KEY: &str = "sk_proj_weather_1";
+
 fn demo() -> Result<(), String> {
     let here = std::env::current_exe().map_err(|error| error.to_string())?;
     let skytells = here.with_file_name(format!("skytells{}", std::env::consts::EXE_SUFFIX));
     if !skytells.exists() {
         return Err(format!("{} not found; build it first with `cargo build`", skytells.display()));
     }
-    let args = ServeArgs { port: 0, interval: 1.0, ..Cli::parse_from(["skytells-emulator"]).serve };
+    let args = ServeArgs {
+        port: 0,
+        interval: 1.0,
+        access_keys: vec![format!("{DEMO_ACCESS_KEY}=Weather App")],
+        ..Cli::parse_from(["skytells-emulator"]).serve
+    };
     let emulator = start(&args)?;
     let config_dir = std::env::temp_dir().join(format!("skytells-demo-{}", std::process::id()));
     let browser = format!("{} browse --delay-ms 2500", here.display());
@@ -190,10 +198,15 @@ fn demo() -> Result<(), String> {
             .map_err(|error| format!("cannot run {}: {error}", skytells.display()))?;
         status.success().then_some(()).ok_or_else(|| format!("skytells {} failed ({status})", args.join(" ")))
     };
-    let result = run(&["login"]).and_then(|()| {
-        println!("\n$ skytells whoami\n");
-        run(&["whoami"])
-    });
+    let result = run(&["login"])
+        .and_then(|()| {
+            println!("\n$ skytells link {DEMO_ACCESS_KEY}\n");
+            run(&["link", DEMO_ACCESS_KEY])
+        })
+        .and_then(|()| {
+            println!("\n$ skytells whoami\n");
+            run(&["whoami"])
+        });
     let _ = std::fs::remove_dir_all(&config_dir);
     result
 }
