@@ -18,6 +18,7 @@
 //! dropped.
 
 pub mod browser;
+mod clock;
 pub mod http;
 mod page;
 mod routes;
@@ -31,6 +32,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use routes::{DEFAULT_SCOPES, VALID_SCOPES};
 pub use scenario::{Break, Breakage, Dialect, Endpoint, Fault, Scenario, User};
 pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo};
@@ -42,6 +44,7 @@ use state::State;
 pub const MAX_REQUESTS: u64 = 100_000;
 
 struct Shared {
+    clock: Arc<dyn Clock>,
     state: Mutex<State>,
     changed: Condvar,
     stop: AtomicBool,
@@ -75,10 +78,18 @@ impl Emulator {
 
     /// Starts on `port` of 127.0.0.1 (0 for an ephemeral one).
     pub fn start_on(port: u16, scenario: Scenario) -> io::Result<Self> {
+        Self::start_with_clock(port, scenario, Arc::new(SystemClock))
+    }
+
+    /// Starts on `port` of 127.0.0.1, reading the time from `clock` (a [`ManualClock`] in
+    /// tests that assert the emulator's own timing).
+    pub fn start_with_clock(port: u16, scenario: Scenario, clock: Arc<dyn Clock>) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
+        let started = clock.now();
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(scenario, Instant::now())),
+            clock,
+            state: Mutex::new(State::new(scenario, started)),
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
         });
@@ -230,7 +241,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, base_url: String) {
 
 fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
     let Ok(Some(request)) = http::read_request(&mut stream) else { return };
-    let now = Instant::now();
+    let now = shared.clock.now();
     let decision = {
         let mut state = shared.lock();
         let decision = routes::handle(&mut state, &request, base_url, now);

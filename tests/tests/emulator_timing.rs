@@ -1,0 +1,73 @@
+//! The emulator's own timing rules, on a clock the test moves: codes expire when their
+//! lifetime has passed, polls sooner than the interval are told to slow down, and codes
+//! are approved after the configured delay. Nothing here waits for real time to pass.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use skytells_auth::flow::{device_authorization_request, parse_device_authorization, token_request, TimingBounds};
+use skytells_auth::{ApiBase, ApiConfig, Secret};
+use skytells_auth_blocking::BlockingDriver;
+use skytells_emulator::{Emulator, ManualClock, Scenario};
+
+struct Timed {
+    emulator: Emulator,
+    clock: ManualClock,
+    config: ApiConfig,
+    driver: BlockingDriver,
+}
+
+impl Timed {
+    fn start(scenario: Scenario) -> Self {
+        let clock = ManualClock::new();
+        let emulator = Emulator::start_with_clock(0, scenario, Arc::new(clock.clone())).unwrap();
+        let config = ApiConfig::new(ApiBase::parse(&emulator.url()).unwrap());
+        Timed { emulator, clock, config, driver: BlockingDriver::new() }
+    }
+
+    /// Asks for a device code; returns it.
+    fn device_code(&self) -> Secret {
+        let transmit = device_authorization_request(&self.config, &[]).unwrap();
+        let response = self.driver.send(transmit).unwrap();
+        parse_device_authorization(&response, &TimingBounds::default()).unwrap().device_code
+    }
+
+    /// Polls once; returns the status.
+    fn poll(&self, device_code: &Secret) -> u16 {
+        let transmit = token_request(&self.config, device_code).unwrap();
+        self.driver.send(transmit).unwrap().status().as_u16()
+    }
+}
+
+#[test]
+fn early_polls_slow_down_and_codes_expire_on_the_emulators_clock() {
+    let timed = Timed::start(Scenario { interval: Some(5.0), expires_in: Some(60.0), ..Scenario::default() });
+    let code = timed.device_code();
+    assert_eq!(timed.poll(&code), 428, "the first poll is pending");
+    assert_eq!(timed.poll(&code), 429, "a second poll at the same instant is too early");
+    timed.clock.advance(Duration::from_secs(9));
+    assert_eq!(timed.poll(&code), 429, "slow_down made the interval 10 s; 9 s is still too early");
+    timed.clock.advance(Duration::from_secs(15));
+    assert_eq!(timed.poll(&code), 428);
+    timed.clock.advance(Duration::from_secs(36));
+    assert_eq!(timed.poll(&code), 410, "60 s after issue the code has expired");
+    let notes: Vec<Option<String>> = timed.emulator.polls().into_iter().map(|poll| poll.note).collect();
+    assert_eq!(notes[1].as_deref(), Some("slow_down: polled sooner than the interval"));
+    let stamps: Vec<f64> = timed.emulator.log().iter().map(|entry| entry.at_ms).collect();
+    assert_eq!(stamps, [0.0, 0.0, 0.0, 9_000.0, 24_000.0, 60_000.0], "the log keeps the emulator's clock");
+}
+
+#[test]
+fn codes_are_approved_after_the_configured_delay() {
+    let timed = Timed::start(Scenario {
+        interval: Some(1.0),
+        auto_approve_after: Some(30.0),
+        enforce_interval: false,
+        ..Scenario::default()
+    });
+    let code = timed.device_code();
+    timed.clock.advance(Duration::from_millis(29_999));
+    assert_eq!(timed.poll(&code), 428, "not yet");
+    timed.clock.advance(Duration::from_millis(1));
+    assert_eq!(timed.poll(&code), 200, "approved at 30 s");
+}
