@@ -4,11 +4,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use skytells_auth::{
+use skytells_auth::skytells::{
     credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiConfig, Credentials, EnvSnapshot,
-    FlagOverrides, Resolved, Secret, Source,
+    FlagOverrides, Resolved, Source,
 };
-use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreWarning};
+use skytells_auth::Secret;
+use skytells_auth_blocking::BlockingDriver;
+use skytells_auth_store::{CredentialStore, StoreWarning};
 
 use crate::args::{Cli, ColorChoice};
 use crate::error::CliError;
@@ -97,7 +99,7 @@ impl Context {
     /// The API to talk to, and the limits to talk under.
     pub fn api(&self) -> Result<ApiConfig, CliError> {
         let limits = resolve_limits(&self.env).map_err(|error| CliError::usage(error.to_string()))?;
-        Ok(ApiConfig { limits, ..ApiConfig::new(resolve_api_base(&self.flags, &self.env)?.value) })
+        Ok(ApiConfig::new(resolve_api_base(&self.flags, &self.env)?.value).with_limits(limits))
     }
 
     /// An HTTP driver; built only by commands that make requests.

@@ -1,7 +1,8 @@
 //! Failures and the exit status each one maps to.
 
-use skytells_auth::{messages, ApiError, ApiUrlError, CredentialProblem, NoConfigDir, ScopeError};
-use skytells_auth_blocking::StoreError;
+use skytells_auth::skytells::{messages, ApiError, ApiUrlError, CredentialProblem, NoConfigDir, ScopeError};
+use skytells_auth::RequestError;
+use skytells_auth_store::StoreError;
 
 /// Exit statuses, as documented in README.md.
 pub mod exit {
@@ -45,7 +46,7 @@ impl CliError {
 
 impl From<ApiError> for CliError {
     fn from(error: ApiError) -> Self {
-        CliError { message: error.to_string(), code: api_exit_code(&error) }
+        CliError { message: messages::api_error(&error), code: api_exit_code(&error) }
     }
 }
 
@@ -53,6 +54,15 @@ impl From<ApiError> for CliError {
 /// that went wrong with a request is a failure (1).
 pub fn api_exit_code(error: &ApiError) -> u8 {
     if error.rejects_credential() || error.credential_is_genuine() {
+        exit::AUTH
+    } else {
+        exit::FAILURE
+    }
+}
+
+/// The same for a request of the device flow: a 401 there is an authentication problem.
+pub fn request_exit_code(error: &RequestError) -> u8 {
+    if error.status() == Some(401) {
         exit::AUTH
     } else {
         exit::FAILURE

@@ -3,7 +3,8 @@
 //! Field order is the order written here.
 
 use serde::Serialize;
-use skytells_auth::{Identity, Project, Secret, Source};
+use skytells_auth::skytells::{Identity, Project, Source};
+use skytells_auth::Secret;
 
 /// An account.
 #[derive(Debug, Serialize)]

@@ -3,11 +3,8 @@
 //! `cargo bench -p skytells-auth --bench core` measures; `-- --test` runs each once (CI).
 
 use divan::{black_box, Bencher};
-use skytells_auth::flow::{classify_poll_answer, parse_device_authorization, TimingBounds};
-use skytells_auth::{
-    resolve_credentials, ApiConfig, Credentials, DeviceFlow, EnvSnapshot, Exchange, FetchIdentity, Moment, Outcome,
-    Output, Scope, Secret, TransportError, TransportErrorKind,
-};
+use skytells_auth::skytells::{resolve_credentials, ApiConfig, Credentials, EnvSnapshot, FetchIdentity, Scope};
+use skytells_auth::{DeviceFlow, Exchange, Moment, Outcome, Output, Secret, TransportError, TransportErrorKind};
 
 fn main() {
     divan::main();
@@ -22,7 +19,7 @@ fn response(status: u16, body: &'static str) -> http::Response<Vec<u8>> {
 #[divan::bench]
 fn whole_fifteen_minute_device_flow(bencher: Bencher) {
     bencher.bench(|| {
-        let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+        let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
         let mut now = Moment::ZERO;
         let approved_at = Moment::from_secs(14 * 60);
         let mut polls = 0u32;
@@ -90,26 +87,18 @@ fn credentials_rewrite(bencher: Bencher) {
 }
 
 #[divan::bench]
-fn parse_device_authorization_response(bencher: Bencher) {
+fn device_authorization_request_and_answer(bencher: Bencher) {
+    let client = ApiConfig::default().device_client();
     let answer = response(
         200,
         r#"{"data":{"device_code":"dc_0123456789abcdef","user_code":"ABCD-1234","verification_uri":"https://console.skytells.ai/device","verification_uri_complete":"https://console.skytells.ai/device?user_code=ABCD-1234","expires_in":900,"interval":5}}"#,
     );
-    let bounds = TimingBounds::default();
-    bencher.bench(|| black_box(parse_device_authorization(black_box(&answer), &bounds).unwrap()));
-}
-
-#[divan::bench]
-fn classify_poll_answers(bencher: Bencher) {
-    let answers = [
-        response(428, r#"{"error":"Authorization pending","code":"authorization_pending"}"#),
-        response(400, r#"{"error":"slow_down"}"#),
-        response(200, r#"{"access_token":"sk_pat_granted","token_type":"Bearer","scopes":["inference"]}"#),
-    ];
     bencher.bench(|| {
-        for answer in &answers {
-            black_box(classify_poll_answer(black_box(answer)));
-        }
+        let mut flow = DeviceFlow::new(client.clone(), Scope::DEFAULT);
+        let Output::Transmit(transmit) = flow.poll_output(Moment::ZERO) else { unreachable!() };
+        black_box(transmit);
+        flow.handle_result(Moment::ZERO, Ok(black_box(answer.clone()))).unwrap();
+        black_box(flow.poll_output(Moment::ZERO))
     });
 }
 

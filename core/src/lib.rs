@@ -1,60 +1,59 @@
-//! The sans-IO core of Skytells CLI authentication.
+//! A sans-IO OAuth 2.0 device authorization grant (RFC 8628) client, and the Skytells
+//! CLI's authentication built on it.
 //!
-//! Every decision of `skytells login`, `link`, `whoami` and `logout` is made here (when to
-//! poll and for how long, what an answer means, which credential wins, what is transient,
-//! what people are told), and nothing here does I/O: no sockets, files, clocks, threads or environment reads. Time
-//! comes in as a [`Moment`], the environment as an [`EnvSnapshot`], files as bytes;
-//! requests go out as [`http::Request`] values inside a [`Transmit`], and responses come
-//! back as [`http::Response`] values or a [`TransportError`]. Drivers (tokio, blocking, or
-//! your own runtime) only carry bytes and sleep.
+//! Nothing here does I/O: no sockets, files, clocks, threads or environment reads. Time
+//! comes in as a [`Moment`], requests go out as [`http::Request`] values inside a
+//! [`Transmit`], and answers come back as [`http::Response`] values or a
+//! [`TransportError`]. Your runtime carries the bytes and sleeps; every decision (when to
+//! poll and for how long, what an answer means, what is worth retrying) is made here.
 //!
-//! "The guide", in these docs, is the Skytells CLI authentication guide: the user-facing
-//! documentation of these commands, whose messages and troubleshooting advice the CLI
-//! follows word for word.
+//! # For any OAuth server
 //!
-//! Entry points:
-//! - [`DeviceFlow`]: `skytells login` through RFC 8628, with polling, `slow_down`,
-//!   backoff and expiry (a runnable example is on the type), and [`drive`], the loop that
-//!   runs it on any runtime given a way to send and a way to sleep;
-//! - [`api`]: verifying a token or an access key and fetching the account, as
-//!   [`Exchange`] values;
-//! - [`Credentials`], [`resolve_credentials`], [`credentials_path`]: the shared
-//!   credentials file and the environment › file precedence;
-//! - [`messages`]: what the CLI tells people when a login or the file goes wrong;
-//! - [`PersonalAccessToken`], [`AccessKey`], [`parse_scopes`]: local format checks.
+//! 1. Describe the client: [`DeviceClient::new`] with the two endpoints and your client
+//!    id, or [`DeviceClient::from_metadata`] after [`discover`]ing them from the issuer;
+//!    add [`ClientAuth`] for a confidential client and [`DeviceClient::with_param`] for
+//!    `audience` or `resource`.
+//! 2. Start a [`DeviceFlow`] with free-form scopes.
+//! 3. Run it: [`drive`] is the whole loop for any async runtime (give it a way to send and
+//!    a way to sleep); `skytells-auth-tokio` and `skytells-auth-blocking` are ready-made
+//!    drivers. Or write your own loop around [`DeviceFlow::poll_output`] and
+//!    [`DeviceFlow::handle_result`]: one way out, one way in.
+//! 4. Match the [`Outcome`]: a [`TokenGrant`] with every field the server sent (refresh
+//!    token, expiry on your clock, ID token, granted scope), or denied, expired, or a
+//!    [`FlowFailure`] carrying the server's [`ErrorCode`]. Later, [`Refresh`] it.
+//!
+//! ```
+//! use skytells_auth::{DeviceClient, DeviceFlow, Moment, Output};
+//!
+//! let client = DeviceClient::new("https://auth.example.com/device", "https://auth.example.com/token", "my-cli")?;
+//! let mut flow = DeviceFlow::new(client, ["openid", "offline_access"]);
+//! let Output::Transmit(first) = flow.poll_output(Moment::ZERO) else { unreachable!() };
+//! assert_eq!(first.request.body(), b"client_id=my-cli&scope=openid+offline_access");
+//! # Ok::<(), skytells_auth::EndpointError>(())
+//! ```
+//!
+//! A whole login against a scripted server is on [`DeviceFlow`]; [`drive`] shows the loop
+//! on a simulated clock.
+//!
+//! # For Skytells
+//!
+//! [`skytells`] is the profile the `skytells` CLI uses: the API's dialect and endpoints,
+//! scope names, token formats, the credentials file shared with the Node CLI, and the
+//! messages of the Skytells CLI authentication guide (the user-facing documentation of
+//! `skytells login`, `link`, `whoami` and `logout`, called "the guide" in these docs).
 
-pub mod api;
-mod config;
-mod credentials;
-mod error;
-pub mod flow;
-mod formats;
-pub mod messages;
-mod resolve;
+mod endpoint;
+mod oauth;
 mod sanitize;
-mod scopes;
 mod secret;
+pub mod skytells;
 mod time;
 mod transmit;
-pub mod wire;
 
-pub use api::{Exchange, FetchIdentity, Identity, Project, VerifyAccessKey, VerifyToken};
-pub use config::{
-    is_loopback_host, ApiBase, ApiConfig, ApiUrlError, ClientInfo, Dialect, Endpoints, RequestLimits, DEFAULT_API_URL,
-};
-pub use credentials::{Credentials, CredentialsError};
-pub use error::{classify_failure, ApiError, CredentialKind, MissingCredential, TOKENS_PAGE};
-pub use flow::{
-    drive, DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, Outcome, Output, TimingBounds, TokenGrant, UserCode,
-};
-pub use formats::{AccessKey, FormatError, PersonalAccessToken, ACCESS_KEY_PREFIX, TOKEN_PREFIX};
-pub use resolve::{
-    config_dir, credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, CredentialProblem,
-    EnvSnapshot, FlagOverrides, InvalidCredential, InvalidTimeout, NoConfigDir, Resolved, Source, Sourced,
-    CREDENTIALS_FILE,
-};
+pub use endpoint::{check_endpoint, is_loopback_host, EndpointError};
+pub use http;
+pub use oauth::*;
 pub use sanitize::{openable_url, sanitize_for_display, MAX_DISPLAY_CHARS};
-pub use scopes::{parse_scopes, Scope, ScopeError};
 pub use secret::Secret;
 pub use time::Moment;
 pub use transmit::{describe_exchange, Transmit, TransportError, TransportErrorKind};

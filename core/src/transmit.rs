@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// A request for the driver to send, with the limits to send it under.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Transmit {
     /// The request, complete with headers and body.
     pub request: http::Request<Vec<u8>>,
@@ -13,9 +14,17 @@ pub struct Transmit {
     pub max_response_bytes: usize,
 }
 
+impl Transmit {
+    /// A request to send under these limits.
+    pub fn new(request: http::Request<Vec<u8>>, timeout: Duration, max_response_bytes: usize) -> Self {
+        Transmit { request, timeout, max_response_bytes }
+    }
+}
+
 /// A request that got no usable HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}: {detail}")]
+#[non_exhaustive]
 pub struct TransportError {
     /// What went wrong, as far as the core cares.
     pub kind: TransportErrorKind,
@@ -32,6 +41,7 @@ impl TransportError {
 
 /// Kinds of transport failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportErrorKind {
     /// No connection: refused, unreachable, DNS, TLS handshake.
     #[error("could not connect")]

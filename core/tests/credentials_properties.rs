@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use skytells_auth::{resolve_credentials, Credentials, EnvSnapshot, Secret, Source};
+use skytells_auth::skytells::{resolve_credentials, Credentials, EnvSnapshot, Source};
+use skytells_auth::Secret;
 
 fn credential_text() -> impl Strategy<Value = String> {
     "[!-~]{1,40}"

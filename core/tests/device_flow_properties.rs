@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use skytells_auth::flow::{MAX_BACKOFF, SLOW_DOWN_STEP};
+use skytells_auth::skytells::{ApiConfig, Scope};
 use skytells_auth::{
-    ApiConfig, DeviceFlow, FlowEvent, FlowMisuse, Moment, Outcome, Output, Scope, TransportError, TransportErrorKind,
+    DeviceFlow, FlowEvent, FlowMisuse, Moment, Outcome, Output, TransportError, TransportErrorKind, MAX_BACKOFF,
+    SLOW_DOWN_STEP,
 };
 
 /// What the scripted server says to one poll.
@@ -119,7 +120,7 @@ fn next_output(flow: &mut DeviceFlow, now: Moment) -> Output {
 /// Drives a flow to its end. Answers past the end of the script are "pending".
 fn simulate(interval: Option<i64>, expires_in: Option<i64>, script: &[Answer], wakes: &[Wake], latency_ms: u64) -> Run {
     let latency = Duration::from_millis(latency_ms);
-    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
     let mut now = Moment::ZERO;
     let Output::Transmit(_) = next_output(&mut flow, now) else {
         panic!("the device authorization request is due at once")
@@ -354,7 +355,7 @@ proptest! {
         device_latency_ms in 0u64..2_000,
     ) {
         let interval = Duration::from_secs(interval_s);
-        let mut flow = DeviceFlow::new(ApiConfig::default(), [Scope::Inference]);
+        let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), [Scope::Inference]);
         let Output::Transmit(_) = next_output(&mut flow, Moment::ZERO) else { panic!() };
         let issued_at = Moment::from_millis(device_latency_ms);
         let authorization = device_authorization(Some(interval_s as i64), Some(lifetime_s as i64));
@@ -399,7 +400,7 @@ fn the_flow_ends_as_expired_at_the_expiry_instant_even_if_the_server_never_says_
 
 #[test]
 fn a_response_without_a_request_is_refused_and_changes_nothing() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), Vec::<String>::new());
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Vec::<String>::new());
     assert_eq!(flow.handle_result(Moment::ZERO, Ok(respond(200, b"{}"))), Err(FlowMisuse::NoRequestInFlight));
     assert!(matches!(flow.poll_output(Moment::ZERO), Output::Transmit(_)), "still at the start");
     flow.handle_result(Moment::ZERO, Ok(device_authorization(Some(5), Some(60)))).unwrap();
@@ -431,7 +432,7 @@ fn backoff_after_consecutive_failures_follows_the_specified_table() {
 /// waiting forever with nothing to wake for.
 #[test]
 fn a_request_whose_result_never_comes_times_out_at_its_deadline() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
     let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
     flow.handle_result(Moment::ZERO, Ok(device_authorization(Some(5), Some(120)))).unwrap();
     let Output::WaitUntil(due) = next_output(&mut flow, Moment::ZERO) else { panic!() };
@@ -455,7 +456,7 @@ fn a_request_whose_result_never_comes_times_out_at_its_deadline() {
 /// lies past the code's expiry.
 #[test]
 fn a_lost_poll_near_expiry_still_ends_the_flow_at_expiry() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
     let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
     flow.handle_result(Moment::ZERO, Ok(device_authorization(Some(5), Some(12)))).unwrap();
     let mut now = Moment::ZERO;

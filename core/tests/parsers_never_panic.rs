@@ -1,12 +1,31 @@
 //! Every parser in the core takes arbitrary bytes without panicking.
 
 use proptest::prelude::*;
-use skytells_auth::flow::{classify_poll_answer, parse_device_authorization, TimingBounds};
-use skytells_auth::wire::ErrorBody;
-use skytells_auth::{
-    classify_failure, parse_scopes, AccessKey, ApiBase, ApiConfig, CredentialKind, Credentials, Exchange,
-    FetchIdentity, PersonalAccessToken, Secret, VerifyAccessKey,
+use skytells_auth::skytells::{
+    classify_failure, parse_scopes, AccessKey, ApiBase, ApiConfig, CredentialKind, Credentials, Dialect, FetchIdentity,
+    PersonalAccessToken, VerifyAccessKey,
 };
+use skytells_auth::{DeviceClient, DeviceFlow, Discover, Exchange, Moment, Output, Refresh, Secret, WellKnown};
+
+/// Hands `answer` to a flow of `client` as the answer to its first request, and, if a
+/// code was issued, `answer` again as the answer to its first poll.
+fn feed_flow(client: DeviceClient, answer: &http::Response<Vec<u8>>) {
+    let mut flow = DeviceFlow::new(client, ["a"]);
+    let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
+    flow.handle_result(Moment::ZERO, Ok(answer.clone())).unwrap();
+    let mut now = Moment::ZERO;
+    loop {
+        match flow.poll_output(now) {
+            Output::Event(_) => {}
+            Output::WaitUntil(at) => now = at,
+            Output::Transmit(_) => {
+                flow.handle_result(now, Ok(answer.clone())).unwrap();
+                return;
+            }
+            _ => return,
+        }
+    }
+}
 
 fn response(status: u16, body: Vec<u8>) -> http::Response<Vec<u8>> {
     http::Response::builder().status(status).body(body).unwrap()
@@ -26,10 +45,13 @@ proptest! {
     fn response_parsers_take_any_bytes(status in 100u16..600, bytes in body()) {
         let config = ApiConfig::default();
         let secret = Secret::new("sk_pat_x");
-        let _ = parse_device_authorization(&response(status, bytes.clone()), &TimingBounds::default());
-        let _ = classify_poll_answer(&response(status, bytes.clone()));
-        let _ = ErrorBody::from_response(&response(status, bytes.clone()));
-        let _ = classify_failure(&response(status, bytes.clone()), CredentialKind::Token);
+        let answer = response(status, bytes.clone());
+        feed_flow(config.device_client(), &answer);
+        feed_flow(config.clone().with_dialect(Dialect::Rfc8628 { client_id: "c".into() }).device_client(), &answer);
+        let _ = classify_failure(&answer, CredentialKind::Token);
+        let standard = DeviceClient::new("https://x.test/d", "https://x.test/t", "c").unwrap();
+        let _ = Refresh::new(&standard, &secret, Moment::ZERO).interpret(answer.clone());
+        let _ = Discover::new("https://x.test", WellKnown::OpenIdConfiguration).unwrap().interpret(answer.clone());
         let _ = VerifyAccessKey { config: &config, access_key: &secret }.interpret(response(status, bytes.clone()));
         let _ = FetchIdentity { config: &config, token: &secret }.interpret(response(status, bytes));
     }

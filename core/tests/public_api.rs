@@ -3,13 +3,22 @@
 
 use std::time::Duration;
 
-use skytells_auth::flow::{device_authorization_request, parse_device_authorization, token_request, TimingBounds};
-use skytells_auth::{
-    config_dir, credentials_path, describe_exchange, resolve_api_base, resolve_credentials, AccessKey, ApiBase,
-    ApiConfig, ApiError, Credentials, CredentialsError, DeviceFlow, Dialect, Endpoints, EnvSnapshot, Exchange,
-    FetchIdentity, FlagOverrides, FlowFailure, FlowMisuse, FormatError, Moment, Outcome, Output, PersonalAccessToken,
-    Scope, Secret, Source, TransportError, TransportErrorKind, VerifyAccessKey, VerifyToken,
+use skytells_auth::skytells::{
+    config_dir, credentials_path, resolve_api_base, resolve_credentials, AccessKey, ApiBase, ApiConfig, ApiError,
+    Credentials, CredentialsError, Dialect, EnvSnapshot, FetchIdentity, FlagOverrides, FormatError,
+    PersonalAccessToken, Scope, Source, VerifyAccessKey, VerifyToken,
 };
+use skytells_auth::{
+    describe_exchange, DeviceFlow, Exchange, FlowFailure, FlowMisuse, Moment, Outcome, Output, RequestError, Secret,
+    TransportError, TransportErrorKind,
+};
+
+/// The first request a flow of `config` sends.
+fn first_request(config: &ApiConfig, scopes: &[&str]) -> http::Request<Vec<u8>> {
+    let mut flow = DeviceFlow::new(config.device_client(), scopes.iter().copied());
+    let Output::Transmit(transmit) = flow.poll_output(Moment::ZERO) else { panic!("the first request is due") };
+    transmit.request
+}
 
 fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
     http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
@@ -44,12 +53,15 @@ fn access_keys_and_identities_need_an_id() {
     let project = verify.interpret(response(200, r#"{"data":{"id":42,"name":"A","slug":"a"}}"#)).unwrap();
     assert_eq!((project.id.as_str(), project.slug.as_deref()), ("42", Some("a")));
     let no_id = verify.interpret(response(200, r#"{"data":{"name":"A"}}"#)).unwrap_err();
-    assert_eq!(no_id.to_string(), "the Skytells API sent an unusable answer (HTTP 200): the response has no `id`");
+    assert_eq!(no_id.to_string(), "the server sent an unusable answer (HTTP 200): the response has no `id`");
     assert_eq!(verify.interpret(response(401, "{}")), Err(ApiError::AccessKeyRejected));
 
     let secret = token();
     let identity = FetchIdentity { config: &config, token: &secret };
-    assert!(matches!(identity.interpret(response(200, "<html>")), Err(ApiError::Malformed { status: 200, .. })));
+    assert!(matches!(
+        identity.interpret(response(200, "<html>")),
+        Err(ApiError::Request(RequestError::Malformed { status: 200, .. }))
+    ));
     assert!(identity.interpret(response(200, r#"{"id":""}"#)).is_err());
     let user = identity.interpret(response(200, r#"{"id":"u1"}"#)).unwrap();
     assert_eq!((user.name, user.email), (None, None));
@@ -60,52 +72,50 @@ fn a_credential_no_header_can_carry_is_refused_before_sending() {
     let config = ApiConfig::default();
     let broken = Secret::new("sk_pat_a\r\nX-Injected: 1");
     let error = FetchIdentity { config: &config, token: &broken }.transmit().unwrap_err();
-    assert!(matches!(error, ApiError::InvalidRequest(_)));
+    assert!(matches!(error, ApiError::Request(RequestError::InvalidRequest(_))));
     assert!(!error.to_string().contains("Injected"), "{error}");
 }
 
 #[test]
-fn every_api_error_says_what_to_do() {
-    let cases = [
-        (ApiError::Unauthorized { message: Some("bad client".into()) }, "unauthorized: bad client"),
-        (ApiError::SecurityViolation { message: Some("blocked".into()) }, "security violation: blocked. Contact"),
-        (ApiError::PlanLimit { message: None }, "Upgrade the plan"),
-        (ApiError::RateLimited { retry_after: None }, "try again in a minute"),
-        (ApiError::RateLimited { retry_after: Some(Duration::from_secs(7)) }, "try again in 7 seconds"),
-        (ApiError::Server { status: 502, message: None }, "internal error (HTTP 502). Try again"),
-        (ApiError::Redirect { status: 301, location: None }, "to an unnamed location"),
-        (ApiError::Unexpected { status: 418, message: Some("teapot".into()) }, "HTTP 418: teapot"),
-        (ApiError::InvalidRequest("bad header".into()), "nothing was sent"),
+fn library_errors_state_facts_without_skytells_advice() {
+    let cases: [(ApiError, &str); 4] = [
+        (ApiError::TokenRejected, "the personal access token was refused as invalid or expired (HTTP 401)"),
+        (
+            ApiError::InsufficientScope { missing: Some("keys.write".into()) },
+            "the token lacks a scope this needs (`keys.write`) (HTTP 403)",
+        ),
+        (RequestError::Server { status: 502, message: None }.into(), "the server had an internal error (HTTP 502)"),
+        (
+            RequestError::InvalidRequest("bad header".into()).into(),
+            "could not build the request (bad header); nothing was sent",
+        ),
     ];
     for (error, says) in cases {
-        assert!(error.to_string().contains(says), "{error}");
+        let text = error.to_string();
+        assert_eq!(text, says);
+        for advice in ["skytells", "Skytells", "SKYTELLS_"] {
+            assert!(!text.contains(advice), "{text}");
+        }
     }
-    assert!(!ApiError::AccessKeyRejected.is_transient());
 }
 
 #[test]
 fn the_rfc8628_dialect_sends_forms() {
-    let config = ApiConfig {
-        dialect: Dialect::Rfc8628 { client_id: "cli 1".into() },
-        ..ApiConfig::new(ApiBase::parse("http://127.0.0.1:9").unwrap())
-    };
-    let device = device_authorization_request(&config, &["inference".to_owned(), "keys.read".to_owned()]).unwrap();
-    assert_eq!(device.request.headers()["content-type"], "application/x-www-form-urlencoded");
-    assert_eq!(device.request.body(), b"client_id=cli+1&scope=inference+keys.read");
-    let poll = token_request(&config, &Secret::new("d/1")).unwrap();
-    assert_eq!(
-        poll.request.body(),
-        b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=d%2F1&client_id=cli+1"
-    );
+    let config = ApiConfig::new(ApiBase::parse("http://127.0.0.1:9").unwrap())
+        .with_dialect(Dialect::Rfc8628 { client_id: "cli 1".into() });
+    let device = first_request(&config, &["inference", "keys.read"]);
+    assert_eq!(device.headers()["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(device.body(), b"client_id=cli+1&scope=inference+keys.read");
 }
 
 #[test]
 fn device_codes_must_be_printable() {
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
+    let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
     let body = r#"{"device_code":"d\u0007","user_code":"U","verification_uri":"https://x.test/"}"#;
-    let error = parse_device_authorization(&response(200, body), &TimingBounds::default()).unwrap_err();
-    assert!(error.to_string().contains("`device_code` is not printable ASCII"));
-    let refused = parse_device_authorization(&response(400, r#"{"error":"invalid_client"}"#), &TimingBounds::default());
-    assert!(matches!(refused, Err(ApiError::Unexpected { status: 400, .. })));
+    flow.handle_result(Moment::ZERO, Ok(response(200, body))).unwrap();
+    let Some(Outcome::Failed(failure)) = flow.outcome() else { panic!("{:?}", flow.outcome()) };
+    assert!(failure.to_string().contains("`device_code` is not printable ASCII"), "{failure}");
 }
 
 fn device_authorization() -> http::Response<Vec<u8>> {
@@ -117,7 +127,7 @@ fn device_authorization() -> http::Response<Vec<u8>> {
 
 #[test]
 fn a_flow_reports_its_state_and_refuses_calls_out_of_order() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
     assert_eq!(flow.scopes(), ["inference", "projects.read", "deployments.read", "account.read"]);
     assert_eq!((flow.interval(), flow.expires_at()), (None, None));
     let transport = || Err(TransportError::new(TransportErrorKind::Connect, "refused"));
@@ -133,19 +143,19 @@ fn a_flow_reports_its_state_and_refuses_calls_out_of_order() {
 }
 
 #[test]
-fn no_scopes_means_no_scope_parameter_in_either_dialect() {
-    let skytells = device_authorization_request(&ApiConfig::default(), &[]).unwrap();
-    assert_eq!(skytells.request.body(), br#"{"client_name":"Skytells CLI v0.1.0","scopes":[]}"#);
-    let free_form = DeviceFlow::new(ApiConfig::default(), ["openid", "offline_access"]);
+fn no_scopes_means_an_empty_list_and_scopes_are_free_form() {
+    let skytells = first_request(&ApiConfig::default(), &[]);
+    assert_eq!(skytells.body(), br#"{"client_name":"Skytells CLI v0.1.0","scopes":[]}"#);
+    let free_form = DeviceFlow::new(ApiConfig::default().device_client(), ["openid", "offline_access"]);
     assert_eq!(free_form.scopes(), ["openid", "offline_access"]);
 }
 
 #[test]
 fn a_failure_before_the_code_arrives_ends_the_flow() {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
     let Output::Transmit(_) = flow.poll_output(Moment::ZERO) else { panic!() };
     flow.handle_result(Moment::ZERO, Err(TransportError::new(TransportErrorKind::Timeout, "slow"))).unwrap();
-    let Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::Transport(error)))) =
+    let Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(RequestError::Transport(error)))) =
         flow.poll_output(Moment::ZERO)
     else {
         panic!("{:?}", flow.outcome())
@@ -154,19 +164,19 @@ fn a_failure_before_the_code_arrives_ends_the_flow() {
     let late = Err(TransportError::new(TransportErrorKind::Io, "late"));
     assert_eq!(flow.handle_result(Moment::ZERO, late), Err(FlowMisuse::Finished));
 
-    let mut refused = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let mut refused = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
     let Output::Transmit(_) = refused.poll_output(Moment::ZERO) else { panic!() };
     refused.handle_result(Moment::ZERO, Ok(response(503, ""))).unwrap();
     assert!(matches!(refused.outcome(), Some(Outcome::Failed(FlowFailure::DeviceAuthorization(_)))));
 
     // The device request is lost: at its deadline the flow gives up on it.
-    let mut lost = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+    let mut lost = DeviceFlow::new(ApiConfig::default().device_client(), Scope::DEFAULT);
     let Output::Transmit(transmit) = lost.poll_output(Moment::ZERO) else { panic!() };
     let deadline = Moment::ZERO + transmit.timeout;
     assert!(matches!(lost.poll_output(Moment::ZERO), Output::WaitUntil(at) if at == deadline));
     assert!(matches!(
         lost.poll_output(deadline),
-        Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::Transport(TransportError {
+        Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(RequestError::Transport(TransportError {
             kind: TransportErrorKind::Timeout,
             ..
         }))))
@@ -175,14 +185,16 @@ fn a_failure_before_the_code_arrives_ends_the_flow() {
 
 #[test]
 fn endpoints_that_are_not_paths_fail_the_flow_instead_of_panicking() {
-    let broken = |device: &str, token: &str| ApiConfig {
-        endpoints: Endpoints { device_authorization: device.into(), token: token.into(), ..Endpoints::default() },
-        ..ApiConfig::default()
+    let broken = |device: &str, token: &str| {
+        let mut config = ApiConfig::default();
+        config.endpoints.device_authorization = device.into();
+        config.endpoints.token = token.into();
+        config.device_client()
     };
     let mut at_start = DeviceFlow::new(broken("/bad path\n", "/t"), Scope::DEFAULT);
     assert!(matches!(
         at_start.poll_output(Moment::ZERO),
-        Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(ApiError::InvalidRequest(_))))
+        Output::Done(Outcome::Failed(FlowFailure::DeviceAuthorization(RequestError::InvalidRequest(_))))
     ));
 
     let mut at_poll = DeviceFlow::new(broken("/d", "/bad path\n"), Scope::DEFAULT);
@@ -191,7 +203,7 @@ fn endpoints_that_are_not_paths_fail_the_flow_instead_of_panicking() {
     let Output::Event(_) = at_poll.poll_output(Moment::ZERO) else { panic!("the code is shown first") };
     assert!(matches!(
         at_poll.poll_output(Moment::from_secs(1)),
-        Output::Done(Outcome::Failed(FlowFailure::TokenPoll(ApiError::InvalidRequest(_))))
+        Output::Done(Outcome::Failed(FlowFailure::TokenPoll(RequestError::InvalidRequest(_))))
     ));
 }
 

@@ -1,36 +1,41 @@
 //! Blocking driver for [`skytells_auth`]: sends the core's requests with ureq and sleeps
-//! with the calling thread, making no protocol decision of its own; and
-//! [`CredentialStore`], the credentials file on disk (atomic rewrites under a lock).
+//! with the calling thread, making no protocol decision of its own.
 //!
 //! ```no_run
-//! use skytells_auth::{ApiConfig, DeviceFlow, FlowEvent, Outcome, Scope};
+//! use skytells_auth::{DeviceClient, DeviceFlow, FlowEvent, Outcome};
 //! use skytells_auth_blocking::BlockingDriver;
 //!
 //! let driver = BlockingDriver::new();
-//! let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
-//! let outcome = driver.run_device_flow(flow, |event| {
+//! let metadata = driver.discover("https://auth.example.com")?;
+//! let client = DeviceClient::from_metadata(&metadata, "my-cli")?;
+//! let outcome = driver.run_device_flow(DeviceFlow::new(client, ["openid"]), |event| {
 //!     if let FlowEvent::CodeIssued(code) = event {
-//!         println!("Enter {} at {}", code.user_code, code.verification_uri);
+//!         eprintln!("Enter {} at {}", code.user_code, code.verification_uri);
 //!     }
 //! });
 //! if let Outcome::Authorized(grant) = outcome {
 //!     println!("token {}", grant.access_token); // shows a short prefix only
 //! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The credentials file of the Skytells CLI is in `skytells-auth-store`, which needs no
+//! HTTP client.
 
 mod block_on;
-pub mod store;
+mod cancel;
 
 use std::future::ready;
 use std::io;
-use std::thread;
 use std::time::Instant;
 
 use skytells_auth::{
-    describe_exchange, drive, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
-    TransportErrorKind,
+    describe_exchange, discover, drive, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome, RequestError,
+    RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
 };
-pub use store::{CredentialStore, StoreError, StoreWarning, Updated};
+
+use cancel::Gate;
+pub use cancel::{Cancel, Cancelled};
 
 /// Runs the core's requests on the calling thread.
 #[derive(Debug, Clone)]
@@ -49,19 +54,28 @@ impl BlockingDriver {
     /// variables), verifies TLS with the webpki roots, and never follows redirects: the
     /// core reports them instead, so credentials stay with the host they were meant for.
     pub fn new() -> Self {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .proxy(ureq::Proxy::try_from_env())
-            .build();
+        let config = ureq::Agent::config_builder().proxy(ureq::Proxy::try_from_env()).build();
         BlockingDriver { agent: config.into() }
+    }
+
+    /// A driver over your own agent (its TLS roots, proxy, connection pool). Whatever the
+    /// agent's settings, each request is sent without following redirects, with HTTP
+    /// error statuses handed to the core as answers, and under the core's timeout.
+    pub fn with_agent(agent: ureq::Agent) -> Self {
+        BlockingDriver { agent }
     }
 
     /// Sends one request under the limits the core set.
     pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let Transmit { request, timeout, max_response_bytes } = transmit;
+        let Transmit { request, timeout, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (Instant::now(), request.method().clone(), request.uri().clone());
-        let request = self.agent.configure_request(request).timeout_global(Some(timeout)).build();
+        let request = self
+            .agent
+            .configure_request(request)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(timeout))
+            .build();
         let result = self.agent.run(request).map_err(transport_error).and_then(|response| {
             let (parts, mut body) = response.into_parts();
             let bytes = body.with_config().limit(max_response_bytes as u64).read_to_vec().map_err(transport_error)?;
@@ -71,10 +85,17 @@ impl BlockingDriver {
         result
     }
 
-    /// Runs a one-shot API call: verify a token or access key, fetch the identity.
-    pub fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, ApiError> {
-        let response = self.send(exchange.transmit()?).map_err(ApiError::Transport)?;
+    /// Runs a one-shot exchange: a refresh, a discovery document, a Skytells API call.
+    pub fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, E::Error> {
+        let response =
+            self.send(exchange.transmit()?).map_err(|error| E::Error::from(RequestError::Transport(error)))?;
         exchange.interpret(response)
+    }
+
+    /// Finds an issuer's endpoints (OpenID Connect Discovery, then RFC 8414), under the
+    /// default request limits.
+    pub fn discover(&self, issuer: &str) -> Result<ServerMetadata, DiscoveryError> {
+        block_on::block_on(discover(issuer, RequestLimits::default(), |transmit| ready(self.send(transmit))))
     }
 
     /// Runs a device flow to its outcome on the calling thread, handing each event to
@@ -84,10 +105,42 @@ impl BlockingDriver {
         let origin = Instant::now();
         let now = || Moment::from_duration(origin.elapsed());
         let sleep_until = |wake_at: Moment| {
-            thread::sleep(wake_at.saturating_duration_since(now()));
+            std::thread::sleep(wake_at.saturating_duration_since(now()));
             ready(())
         };
         block_on::block_on(drive(flow, now, |transmit| ready(self.send(transmit)), sleep_until, on_event))
+    }
+
+    /// The same, stopping early when `cancel` is cancelled (from another thread, a signal
+    /// handler's thread, or a timer): a sleep ends at once, a request in flight ends by
+    /// its timeout, and nothing more is sent.
+    ///
+    /// ```no_run
+    /// # use skytells_auth::{DeviceClient, DeviceFlow};
+    /// # use skytells_auth_blocking::{BlockingDriver, Cancel};
+    /// # let flow = DeviceFlow::new(DeviceClient::new("https://x.test/d", "https://x.test/t", "c").unwrap(), ["a"]);
+    /// let cancel = Cancel::new();
+    /// let give_up = cancel.clone();
+    /// std::thread::spawn(move || { std::thread::sleep(std::time::Duration::from_secs(120)); give_up.cancel() });
+    /// let outcome = BlockingDriver::new().run_device_flow_until(flow, &cancel, |_| {});
+    /// ```
+    pub fn run_device_flow_until(
+        &self,
+        flow: DeviceFlow,
+        cancel: &Cancel,
+        on_event: impl FnMut(&FlowEvent),
+    ) -> Result<Outcome, Cancelled> {
+        let origin = Instant::now();
+        let now = || Moment::from_duration(origin.elapsed());
+        let send = |transmit| if cancel.is_cancelled() { Gate::Closed } else { Gate::open(self.send(transmit)) };
+        let sleep_until = |wake_at: Moment| {
+            if cancel.sleep(wake_at.saturating_duration_since(now())) {
+                Gate::Closed
+            } else {
+                Gate::open(())
+            }
+        };
+        block_on::block_on_until(drive(flow, now, send, sleep_until, on_event), cancel)
     }
 }
 

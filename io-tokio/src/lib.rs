@@ -2,16 +2,17 @@
 //! with tokio's timer, and makes no decision of its own.
 //!
 //! Usable inside an existing runtime; nothing here starts one. Every future is
-//! cancellation-safe: dropping [`TokioDriver::run_device_flow`]'s future (on Ctrl-C, say)
-//! stops the flow between two steps, and nothing is left running.
+//! cancellation-safe: dropping [`TokioDriver::run_device_flow`]'s future (on Ctrl-C, or in
+//! a `tokio::time::timeout`) stops the flow between two steps, and nothing is left running.
 //!
 //! ```no_run
-//! # async fn login() -> Result<(), reqwest::Error> {
-//! use skytells_auth::{ApiConfig, DeviceFlow, FlowEvent, Scope};
+//! # async fn login() -> Result<(), Box<dyn std::error::Error>> {
+//! use skytells_auth::{DeviceClient, DeviceFlow, FlowEvent};
 //! use skytells_auth_tokio::TokioDriver;
 //!
 //! let driver = TokioDriver::new()?;
-//! let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+//! let metadata = driver.discover("https://auth.example.com").await?;
+//! let flow = DeviceFlow::new(DeviceClient::from_metadata(&metadata, "my-cli")?, ["openid"]);
 //! let outcome = driver
 //!     .run_device_flow(flow, |event| {
 //!         if let FlowEvent::CodeIssued(code) = event {
@@ -24,10 +25,15 @@
 //! ```
 
 use skytells_auth::{
-    describe_exchange, drive, ApiError, DeviceFlow, Exchange, FlowEvent, Moment, Outcome, Transmit, TransportError,
-    TransportErrorKind,
+    describe_exchange, discover, drive, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome, RequestError,
+    RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
 };
 use tokio::time::Instant;
+
+/// The HTTP client could not be set up (no TLS backend could start, say).
+#[derive(Debug, thiserror::Error)]
+#[error("could not set up the HTTP client: {0}")]
+pub struct DriverError(String);
 
 /// Runs the core's requests on the current tokio runtime.
 #[derive(Debug, Clone)]
@@ -39,14 +45,25 @@ impl TokioDriver {
     /// A driver with rustls, proxies from the environment (`HTTPS_PROXY`, `NO_PROXY`, …),
     /// and no redirect following: the core reports redirects instead, so credentials stay
     /// with the host they were meant for.
-    pub fn new() -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    pub fn new() -> Result<Self, DriverError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| DriverError(error.to_string()))?;
         Ok(TokioDriver { client })
+    }
+
+    /// A driver over your own client (its TLS roots, proxies, pool). Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: the core reports redirects instead
+    /// of following them, so that credentials stay with the host named, and a client that
+    /// follows them hides that from it. The core's timeout and size limit still apply.
+    pub fn with_client(client: reqwest::Client) -> Self {
+        TokioDriver { client }
     }
 
     /// Sends one request under the limits the core set.
     pub async fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let Transmit { request, timeout, max_response_bytes } = transmit;
+        let Transmit { request, timeout, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
             let request = reqwest::Request::try_from(request).map_err(transport_error)?;
@@ -78,10 +95,17 @@ impl TokioDriver {
         result
     }
 
-    /// Runs a one-shot API call: verify a token or access key, fetch the identity.
-    pub async fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, ApiError> {
-        let response = self.send(exchange.transmit()?).await.map_err(ApiError::Transport)?;
+    /// Runs a one-shot exchange: a refresh, a discovery document, a Skytells API call.
+    pub async fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, E::Error> {
+        let transmit = exchange.transmit()?;
+        let response = self.send(transmit).await.map_err(|error| E::Error::from(RequestError::Transport(error)))?;
         exchange.interpret(response)
+    }
+
+    /// Finds an issuer's endpoints (OpenID Connect Discovery, then RFC 8414), under the
+    /// default request limits.
+    pub async fn discover(&self, issuer: &str) -> Result<ServerMetadata, DiscoveryError> {
+        discover(issuer, RequestLimits::default(), |transmit| self.send(transmit)).await
     }
 
     /// Runs a device flow to its outcome, handing each event to `on_event` as it happens.

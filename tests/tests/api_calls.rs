@@ -5,7 +5,10 @@ mod common;
 use std::time::Duration;
 
 use common::emulator;
-use skytells_auth::{ApiError, FetchIdentity, RequestLimits, Secret, TransportErrorKind, VerifyAccessKey, VerifyToken};
+use skytells_auth::skytells::{
+    messages, ApiBase, ApiConfig, ApiError, FetchIdentity, Scope, VerifyAccessKey, VerifyToken,
+};
+use skytells_auth::{DeviceFlow, RequestError, RequestLimits, Secret, TransportErrorKind};
 use skytells_emulator::{Break, Breakage, Endpoint};
 
 fn token() -> String {
@@ -29,7 +32,7 @@ for_both_drivers!(an_unknown_token_is_invalid_or_expired, |driver: common::Drive
     let config = common::config(&emulator);
     let error = driver.execute(&VerifyToken { config: &config, token: &Secret::new(token()) }).unwrap_err();
     assert_eq!(error, ApiError::TokenRejected);
-    assert!(error.to_string().starts_with("Token is invalid or expired"));
+    assert!(messages::api_error(&error).starts_with("Token is invalid or expired"));
 });
 
 for_both_drivers!(a_token_without_the_scope_is_insufficient_scope, |driver: common::Driver| {
@@ -59,7 +62,10 @@ for_both_drivers!(redirects_are_reported_not_followed, |driver: common::Driver| 
     });
     let config = common::config(&emulator);
     let error = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) }).unwrap_err();
-    assert_eq!(error, ApiError::Redirect { status: 302, location: Some("http://evil.example/steal".into()) });
+    assert_eq!(
+        error,
+        ApiError::Request(RequestError::Redirect { status: 302, location: Some("http://evil.example/steal".into()) })
+    );
     assert_eq!(emulator.log().len(), 1, "nothing followed the redirect");
 });
 
@@ -68,10 +74,10 @@ for_both_drivers!(a_stalled_server_times_out_within_the_limit, |driver: common::
         scenario.breaks = vec![Break { endpoint: Endpoint::Me, breakage: Breakage::Stall { ms: 3000 } }];
     });
     let mut config = common::config(&emulator);
-    config.limits = RequestLimits { timeout: Duration::from_millis(400), ..RequestLimits::default() };
+    config.limits = RequestLimits::new(Duration::from_millis(400), 1 << 20);
     let started = std::time::Instant::now();
     let error = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) }).unwrap_err();
-    let ApiError::Transport(transport) = error else { panic!("{error:?}") };
+    let ApiError::Request(RequestError::Transport(transport)) = error else { panic!("{error:?}") };
     assert_eq!(transport.kind, TransportErrorKind::Timeout, "{transport}");
     assert!(started.elapsed() < Duration::from_millis(2500));
 });
@@ -81,10 +87,9 @@ for_both_drivers!(nothing_listening_is_a_connect_failure, |driver: common::Drive
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let config =
-        skytells_auth::ApiConfig::new(skytells_auth::ApiBase::parse(&format!("http://127.0.0.1:{port}")).unwrap());
+    let config = ApiConfig::new(ApiBase::parse(&format!("http://127.0.0.1:{port}")).unwrap());
     let error = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) }).unwrap_err();
-    let ApiError::Transport(transport) = error else { panic!("{error:?}") };
+    let ApiError::Request(RequestError::Transport(transport)) = error else { panic!("{error:?}") };
     assert_eq!(transport.kind, TransportErrorKind::Connect, "{transport}");
     assert!(!transport.to_string().contains(&token()));
 });
@@ -94,7 +99,7 @@ fn dropping_the_tokio_future_stops_the_flow() {
     let emulator = emulator(|_| {});
     let driver = skytells_auth_tokio::TokioDriver::new().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let flow = skytells_auth::DeviceFlow::new(common::config(&emulator), skytells_auth::Scope::DEFAULT);
+    let flow = DeviceFlow::new(common::config(&emulator).device_client(), Scope::DEFAULT);
     let two_polls_seen = std::thread::scope(|scope| {
         let (seen_tx, seen_rx) = tokio::sync::oneshot::channel();
         scope.spawn(|| seen_tx.send(emulator.wait_for_polls(2, common::PATIENCE)));

@@ -5,10 +5,8 @@ use std::time::Instant;
 
 use async_std::io::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
-use skytells_auth::{
-    drive, ApiBase, ApiConfig, DeviceFlow, FlowEvent, Moment, Outcome, Scope, Transmit, TransportError,
-    TransportErrorKind,
-};
+use skytells_auth::skytells::{ApiBase, ApiConfig, Scope};
+use skytells_auth::{drive, DeviceFlow, FlowEvent, Moment, Outcome, Transmit, TransportError, TransportErrorKind};
 use skytells_emulator::{Emulator, Scenario};
 
 /// Sends a request over a fresh connection and reads the whole (Connection: close) answer.
@@ -55,7 +53,7 @@ async fn a_whole_device_flow_runs_under_async_std() {
     })
     .unwrap();
     let config = ApiConfig::new(ApiBase::parse(&emulator.url()).unwrap());
-    let flow = DeviceFlow::new(config, [Scope::Inference]);
+    let flow = DeviceFlow::new(config.device_client(), [Scope::Inference]);
     let origin = Instant::now();
     let now = || Moment::from_duration(origin.elapsed());
     let sleep_until = |wake_at: Moment| async_std::task::sleep(wake_at.saturating_duration_since(now()));

@@ -5,7 +5,8 @@ mod common;
 use std::time::Duration;
 
 use common::{emulator, login, poll_gaps, polls_around_decision, Person, TOLERANCE_MS};
-use skytells_auth::{ApiError, FetchIdentity, FlowEvent, FlowFailure, Outcome, TransportErrorKind};
+use skytells_auth::skytells::{messages, FetchIdentity};
+use skytells_auth::{FlowEvent, FlowFailure, Outcome, RequestError, TransportErrorKind};
 use skytells_emulator::{Break, Breakage, Dialect, Endpoint, Fault};
 
 for_both_drivers!(approved_in_the_browser_yields_a_working_token, |driver: common::Driver| {
@@ -91,7 +92,13 @@ for_both_drivers!(the_rfc8628_dialect_sends_forms_with_the_client_id, |driver: c
     assert_eq!(log[0].content_type.as_deref(), Some("application/x-www-form-urlencoded"));
     assert_eq!(log[0].body, "client_id=cli-123&scope=inference+account.read");
     let poll = emulator.polls().pop().unwrap();
-    assert!(poll.body.starts_with("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dc_"));
+    assert!(
+        poll.body.starts_with(
+            "client_id=cli-123&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dc_"
+        ),
+        "{}",
+        poll.body
+    );
 });
 
 fn transient_failures_back_off_then_succeed(driver: common::Driver, fault: Fault) {
@@ -153,7 +160,7 @@ for_both_drivers!(malformed_device_answers_fail_with_a_clear_reason, |driver: co
     let (outcome, _) = login(&driver, &emulator, Person::Ignores, 0);
     let Outcome::Failed(failure) = outcome else { panic!("{outcome:?}") };
     assert_eq!(
-        failure.to_string(),
+        messages::flow_failure(&failure),
         "could not start device authorization: the Skytells API sent an unusable answer (HTTP 200): the response is not valid JSON (content type text/html)"
     );
 });
@@ -170,7 +177,7 @@ for_both_drivers!(a_token_answer_without_a_token_fails, |driver: common::Driver|
         scenario.breaks = vec![Break { endpoint: Endpoint::Token, breakage: Breakage::MissingAccessToken }];
     });
     let (outcome, _) = login(&driver, &emulator, Person::Ignores, 0);
-    let Outcome::Failed(FlowFailure::TokenPoll(ApiError::Malformed { status: 200, problem })) = outcome else {
+    let Outcome::Failed(FlowFailure::TokenPoll(RequestError::Malformed { status: 200, problem })) = outcome else {
         panic!("{outcome:?}")
     };
     assert_eq!(problem.to_string(), "the response has no `access_token`");
@@ -184,7 +191,7 @@ for_both_drivers!(oversized_poll_answers_are_cut_off_and_retried_until_expiry, |
     let (outcome, events) = login(&driver, &emulator, Person::Ignores, 0);
     assert_eq!(outcome, Outcome::Expired);
     let too_large = events.iter().any(|event| {
-        matches!(event, FlowEvent::PollFailed { error: ApiError::Transport(error), .. } if error.kind == TransportErrorKind::BodyTooLarge)
+        matches!(event, FlowEvent::PollFailed { error: RequestError::Transport(error), .. } if error.kind == TransportErrorKind::BodyTooLarge)
     });
     assert!(too_large, "{events:?}");
 });
@@ -196,5 +203,7 @@ for_both_drivers!(answers_cut_mid_body_are_transport_failures, |driver: common::
     });
     let (outcome, events) = login(&driver, &emulator, Person::Ignores, 0);
     assert_eq!(outcome, Outcome::Expired);
-    assert!(events.iter().any(|event| matches!(event, FlowEvent::PollFailed { error: ApiError::Transport(_), .. })));
+    assert!(events
+        .iter()
+        .any(|event| matches!(event, FlowEvent::PollFailed { error: RequestError::Transport(_), .. })));
 });

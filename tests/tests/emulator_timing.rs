@@ -5,15 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use skytells_auth::flow::{device_authorization_request, parse_device_authorization, token_request, TimingBounds};
-use skytells_auth::{ApiBase, ApiConfig, Secret};
+use skytells_auth::{RequestLimits, Transmit};
 use skytells_auth_blocking::BlockingDriver;
 use skytells_emulator::{Emulator, ManualClock, Scenario};
 
 struct Timed {
     emulator: Emulator,
     clock: ManualClock,
-    config: ApiConfig,
     driver: BlockingDriver,
 }
 
@@ -21,21 +19,32 @@ impl Timed {
     fn start(scenario: Scenario) -> Self {
         let clock = ManualClock::new();
         let emulator = Emulator::start_with_clock(0, scenario, Arc::new(clock.clone())).unwrap();
-        let config = ApiConfig::new(ApiBase::parse(&emulator.url()).unwrap());
-        Timed { emulator, clock, config, driver: BlockingDriver::new() }
+        Timed { emulator, clock, driver: BlockingDriver::new() }
+    }
+
+    /// Sends a JSON POST as the Skytells CLI would (built by hand: this tests the
+    /// emulator, so it may poll whenever it likes); returns the answer.
+    fn post(&self, path: &str, body: serde_json::Value) -> http::Response<Vec<u8>> {
+        let request = http::Request::post(format!("{}{path}", self.emulator.url()))
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .unwrap();
+        let limits = RequestLimits::default();
+        self.driver.send(Transmit::new(request, limits.timeout, limits.max_response_bytes)).unwrap()
     }
 
     /// Asks for a device code; returns it.
-    fn device_code(&self) -> Secret {
-        let transmit = device_authorization_request(&self.config, &[]).unwrap();
-        let response = self.driver.send(transmit).unwrap();
-        parse_device_authorization(&response, &TimingBounds::default()).unwrap().device_code
+    fn device_code(&self) -> String {
+        let answer = self.post("/api/oauth/device", serde_json::json!({ "client_name": "test", "scopes": [] }));
+        let body: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
+        body["device_code"].as_str().unwrap().to_owned()
     }
 
     /// Polls once; returns the status.
-    fn poll(&self, device_code: &Secret) -> u16 {
-        let transmit = token_request(&self.config, device_code).unwrap();
-        self.driver.send(transmit).unwrap().status().as_u16()
+    fn poll(&self, device_code: &str) -> u16 {
+        let grant = "urn:ietf:params:oauth:grant-type:device_code";
+        let body = serde_json::json!({ "device_code": device_code, "grant_type": grant });
+        self.post("/api/oauth/token", body).status().as_u16()
     }
 }
 

@@ -1,6 +1,6 @@
 //! `skytells link`: store a project access key after the API vouches for it.
 
-use skytells_auth::{vars, AccessKey, VerifyAccessKey};
+use skytells_auth::skytells::{vars, AccessKey, VerifyAccessKey};
 
 use crate::args::LinkArgs;
 use crate::context::Context;

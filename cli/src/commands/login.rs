@@ -2,18 +2,19 @@
 
 use std::time::Duration;
 
-use skytells_auth::messages::{self, duration_phrase};
-use skytells_auth::{
-    parse_scopes, vars, ApiConfig, Credentials, DeviceFlow, FetchIdentity, FlowEvent, FlowFailure, Outcome,
-    PersonalAccessToken, Scope, Secret, UserCode, VerifyToken, TOKENS_PAGE,
+use skytells_auth::skytells::messages::{self, duration_phrase};
+use skytells_auth::skytells::{
+    parse_scopes, vars, ApiConfig, Credentials, FetchIdentity, PersonalAccessToken, Scope, VerifyToken, TOKENS_PAGE,
 };
-use skytells_auth_blocking::{BlockingDriver, CredentialStore, StoreError};
+use skytells_auth::{DeviceFlow, FlowEvent, FlowFailure, Outcome, Secret, UserCode};
+use skytells_auth_blocking::BlockingDriver;
+use skytells_auth_store::{CredentialStore, StoreError};
 
 use crate::args::LoginArgs;
 use crate::browser::{self, Opened};
 use crate::commands::describe_identity;
 use crate::context::Context;
-use crate::error::{api_exit_code, exit, CliError};
+use crate::error::{exit, request_exit_code, CliError};
 use crate::output::{LoginJson, PrefixJson, UserJson};
 use crate::{interrupt, prompt};
 
@@ -38,7 +39,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     context.warn_if_env_overrides(context.env.token(), vars::TOKEN, "token");
 
     let driver = context.driver();
-    let flow = DeviceFlow::new(api.clone(), scopes);
+    let flow = DeviceFlow::new(api.device_client(), scopes);
     let requested = flow.scopes().to_vec();
     let mut spinner = context.progress("Initiating device authorization...");
     let mut lifetime = Duration::ZERO;
@@ -51,6 +52,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
         }
         FlowEvent::SlowedDown { .. } => {}
         FlowEvent::PollFailed { error, retry_in } => {
+            let error = messages::request_error(error);
             let note = format!("  Waiting for authorization... ({error}; retrying in {} s)", retry_in.as_secs());
             match &spinner {
                 Some(spinner) => spinner.set_message(note),
@@ -71,10 +73,10 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
         Outcome::Expired => Err(CliError::failure(messages::login_expired(lifetime))),
         Outcome::Failed(failure) => {
             let code = match &failure {
-                FlowFailure::DeviceAuthorization(error) | FlowFailure::TokenPoll(error) => api_exit_code(error),
+                FlowFailure::DeviceAuthorization(error) | FlowFailure::TokenPoll(error) => request_exit_code(error),
                 _ => exit::FAILURE,
             };
-            Err(CliError { message: failure.to_string(), code })
+            Err(CliError { message: messages::flow_failure(&failure), code })
         }
         _ => Err(CliError::failure("the login ended in a way this version does not know")),
     }
@@ -145,7 +147,9 @@ fn save_and_report(
     context.say(format!("{} Authenticated successfully!", context.terminal.green("✔")))?;
     match identity {
         Ok(identity) => context.say(format!("  Logged in as {}", describe_identity(&identity)))?,
-        Err(error) => context.warn(format!("signed in, but could not look up the account: {error}")),
+        Err(error) => {
+            context.warn(format!("signed in, but could not look up the account: {}", messages::api_error(&error)))
+        }
     }
     context.say(format!("  Credentials saved to {saved_to}"))
 }
@@ -169,7 +173,9 @@ fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
     match driver.execute(&VerifyToken { config: &api, token: token.secret() }) {
         Ok(()) => {}
         // The token is genuine, only narrow: keep it, and say what it cannot do.
-        Err(error) if error.credential_is_genuine() => context.warn(format!("the token was accepted, but: {error}")),
+        Err(error) if error.credential_is_genuine() => {
+            context.warn(format!("the token was accepted, but: {}", messages::api_error(&error)))
+        }
         Err(error) => return Err(error.into()),
     }
     save_and_report(context, &store, &driver, &api, (token.secret(), &[]), json)

@@ -1,7 +1,7 @@
 //! `skytells logout`: forget the stored token and access key.
 
-use skytells_auth::vars;
-use skytells_auth_blocking::StoreError;
+use skytells_auth::skytells::vars;
+use skytells_auth_store::StoreError;
 
 use crate::args::LogoutArgs;
 use crate::context::Context;

@@ -6,7 +6,7 @@ pub mod logout;
 pub mod token;
 pub mod whoami;
 
-use skytells_auth::Identity;
+use skytells_auth::skytells::Identity;
 
 /// `Ada Lovelace (ada@example.com)`, or whatever part of it is known.
 pub fn describe_identity(identity: &Identity) -> String {

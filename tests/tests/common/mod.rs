@@ -5,7 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use skytells_auth::{ApiBase, ApiConfig, ApiError, DeviceFlow, Dialect, Exchange, FlowEvent, Outcome, Scope};
+use skytells_auth::skytells::{ApiBase, ApiConfig, Dialect, Scope};
+use skytells_auth::{DeviceFlow, Exchange, FlowEvent, Outcome};
 use skytells_auth_blocking::BlockingDriver;
 use skytells_auth_tokio::TokioDriver;
 use skytells_emulator::{browser, Emulator, LogEntry, Scenario};
@@ -33,7 +34,7 @@ impl Driver {
         }
     }
 
-    pub fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, ApiError> {
+    pub fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, E::Error> {
         match self {
             Driver::Blocking(driver) => driver.execute(exchange),
             Driver::Tokio(driver, runtime) => runtime.block_on(driver.execute(exchange)),
@@ -76,7 +77,7 @@ pub fn config(emulator: &Emulator) -> ApiConfig {
         skytells_emulator::Dialect::Skytells => Dialect::Skytells,
         skytells_emulator::Dialect::Rfc8628 => Dialect::Rfc8628 { client_id: scenario.client_id },
     };
-    ApiConfig { dialect, ..ApiConfig::new(ApiBase::parse(&emulator.url()).unwrap()) }
+    ApiConfig::new(ApiBase::parse(&emulator.url()).unwrap()).with_dialect(dialect)
 }
 
 /// What the person at the browser does once the code is on screen.
@@ -94,7 +95,7 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 /// has answered `after_polls` polls (0: as soon as the code is shown). Returns the
 /// outcome and every event.
 pub fn login(driver: &Driver, emulator: &Emulator, person: Person, after_polls: usize) -> (Outcome, Vec<FlowEvent>) {
-    let flow = DeviceFlow::new(config(emulator), [Scope::Inference, Scope::AccountRead]);
+    let flow = DeviceFlow::new(config(emulator).device_client(), [Scope::Inference, Scope::AccountRead]);
     let events = Arc::new(Mutex::new(Vec::new()));
     let outcome = std::thread::scope(|scope| {
         driver.run_flow(flow, |event| {

@@ -1,8 +1,11 @@
 //! Where authentication stands: which credentials there are, where each came from, and
 //! what the API says of them.
 
-use skytells_auth::{CredentialProblem, FetchIdentity, Identity, Project, Resolved, Secret, Sourced, VerifyAccessKey};
-use skytells_auth_blocking::StoreError;
+use skytells_auth::skytells::{
+    messages, CredentialProblem, FetchIdentity, Identity, Project, Resolved, Sourced, VerifyAccessKey,
+};
+use skytells_auth::Secret;
+use skytells_auth_store::StoreError;
 
 use crate::context::Context;
 use crate::error::{describe_store_error, exit, CliError};
@@ -105,8 +108,8 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
             (Ok(_), None) => KeyState::Unverified("not checked (--offline)".to_owned()),
             (Ok(_), Some(driver)) => match driver.execute(&VerifyAccessKey { config: &api, access_key: &key.value }) {
                 Ok(project) => KeyState::Valid(project),
-                Err(error) if error.rejects_credential() => KeyState::Rejected(error.to_string()),
-                Err(error) => KeyState::Unverified(error.to_string()),
+                Err(error) if error.rejects_credential() => KeyState::Rejected(messages::api_error(&error)),
+                Err(error) => KeyState::Unverified(messages::api_error(&error)),
             },
         };
         report.access_key = Some((key.clone(), state));
@@ -124,15 +127,15 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
             // Genuine but narrow: it lacks the scope to read the account.
             Err(error) if error.credential_is_genuine() => {
                 report.status = Status::Authenticated;
-                report.error = Some(error.to_string());
+                report.error = Some(messages::api_error(&error));
             }
             Err(error) if error.rejects_credential() => {
                 report.status = Status::TokenRejected;
-                report.error = Some(error.to_string());
+                report.error = Some(messages::api_error(&error));
             }
             Err(error) => {
                 report.status = Status::Unreachable;
-                report.error = Some(error.to_string());
+                report.error = Some(messages::api_error(&error));
             }
         },
     }

@@ -65,7 +65,7 @@ pub enum FormatError {
 /// A personal access token whose format was checked: `sk_pat_` + 64 hex characters.
 ///
 /// ```
-/// use skytells_auth::PersonalAccessToken;
+/// use skytells_auth::skytells::PersonalAccessToken;
 /// let token = PersonalAccessToken::parse(&format!("sk_pat_{}\n", "0f".repeat(32))).unwrap();
 /// assert_eq!(token.secret().redacted(), "sk_pat_0f0f…");
 /// assert!(PersonalAccessToken::parse("sk_pat_123").is_err());
@@ -114,7 +114,7 @@ impl PersonalAccessToken {
 /// A project access key whose format was checked: `sk_proj_` + URL-safe characters.
 ///
 /// ```
-/// use skytells_auth::AccessKey;
+/// use skytells_auth::skytells::AccessKey;
 /// assert!(AccessKey::parse("sk_proj_Abc-123_x").is_ok());
 /// assert!(AccessKey::parse("sk_proj_").is_err());
 /// assert!(AccessKey::parse("sk_proj_a/b").is_err());

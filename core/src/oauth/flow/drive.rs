@@ -20,16 +20,17 @@ use crate::{Moment, Transmit, TransportError};
 /// use std::cell::Cell;
 /// use std::future::ready;
 /// use std::time::Duration;
-/// use skytells_auth::{drive, ApiConfig, DeviceFlow, Moment, Outcome, Scope};
+/// use skytells_auth::{drive, DeviceClient, DeviceFlow, Moment, Outcome};
 ///
 /// // A scripted server and a simulated clock: sleeping just moves the clock.
 /// let clock = Cell::new(Moment::ZERO);
 /// let mut answers = vec![
-///     (200, r#"{"access_token":"sk_pat_example","scopes":["inference"]}"#),
-///     (428, "{}"),
+///     (200, r#"{"access_token":"at-1","token_type":"Bearer"}"#),
+///     (400, r#"{"error":"authorization_pending"}"#),
 ///     (200, r#"{"device_code":"d","user_code":"ABCD-1234","verification_uri":"https://x.test/d","interval":5}"#),
 /// ];
-/// let flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+/// let client = DeviceClient::new("https://x.test/device", "https://x.test/token", "my-cli").unwrap();
+/// let flow = DeviceFlow::new(client, ["profile"]);
 /// let login = drive(
 ///     flow,
 ///     || clock.get(),

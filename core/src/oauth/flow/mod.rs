@@ -1,20 +1,18 @@
 //! The OAuth 2.0 device authorization grant (RFC 8628) as a sans-IO state machine.
 
-mod answers;
 mod drive;
 mod schedule;
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-pub use answers::{
-    classify_poll_answer, device_authorization_request, parse_device_authorization, token_request, DeviceAuthorization,
-    PollAnswer, TimingBounds, TokenGrant, DEVICE_CODE_GRANT,
-};
 pub use drive::drive;
-pub use schedule::{PollSchedule, MAX_BACKOFF, SLOW_DOWN_STEP};
+pub use schedule::{MAX_BACKOFF, SLOW_DOWN_STEP};
 
-use crate::{ApiConfig, ApiError, Moment, Secret, Transmit, TransportError, TransportErrorKind};
+use super::dialect::{DeviceAuthorization, PollAnswer};
+use super::error::RequestError;
+use crate::{DeviceClient, Moment, Secret, TokenGrant, Transmit, TransportError, TransportErrorKind};
+use schedule::PollSchedule;
 
 /// One device login, from asking for a code to a token (or a reason there is none).
 ///
@@ -36,47 +34,49 @@ use crate::{ApiConfig, ApiError, Moment, Secret, Transmit, TransportError, Trans
 ///
 /// ```
 /// use std::time::Duration;
-/// use skytells_auth::{ApiConfig, DeviceFlow, FlowEvent, Moment, Outcome, Output, Scope};
+/// use skytells_auth::{DeviceClient, DeviceFlow, FlowEvent, Moment, Outcome, Output};
 ///
 /// fn answer(status: u16, body: &str) -> Result<http::Response<Vec<u8>>, skytells_auth::TransportError> {
 ///     Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap())
 /// }
 ///
-/// let mut flow = DeviceFlow::new(ApiConfig::default(), Scope::DEFAULT);
+/// let client = DeviceClient::new("https://auth.example.com/device", "https://auth.example.com/token", "my-cli")?;
+/// let mut flow = DeviceFlow::new(client, ["openid", "offline_access"]);
 /// let mut now = Moment::ZERO;
 ///
 /// // Ask for a device code.
 /// let Output::Transmit(transmit) = flow.poll_output(now) else { panic!("the first request is due at once") };
-/// assert_eq!(transmit.request.uri(), "https://console.skytells.ai/api/oauth/device");
+/// assert_eq!(transmit.request.uri(), "https://auth.example.com/device");
 /// now = now + Duration::from_millis(120);
 /// flow.handle_result(now, answer(200, r#"{"device_code":"dc-1","user_code":"ABCD-1234",
-///     "verification_uri":"https://console.skytells.ai/device","expires_in":900,"interval":5}"#))?;
+///     "verification_uri":"https://auth.example.com/activate","expires_in":900,"interval":5}"#))?;
 ///
 /// // Show the code to the person.
 /// let Output::Event(FlowEvent::CodeIssued(code)) = flow.poll_output(now) else { panic!() };
 /// assert_eq!(code.user_code, "ABCD-1234");
 ///
 /// // Poll until they approve: the server says "pending" twice, then grants a token.
-/// let answers = [(428, "{}"), (428, "{}"),
-///     (200, r#"{"access_token":"sk_pat_example","token_type":"Bearer","scopes":["inference"]}"#)];
+/// let pending = r#"{"error":"authorization_pending"}"#;
+/// let answers = [(400, pending), (400, pending),
+///     (200, r#"{"access_token":"at-1","token_type":"Bearer","refresh_token":"rt-1","expires_in":3600}"#)];
 /// for (status, body) in answers {
 ///     let Output::WaitUntil(wake_at) = flow.poll_output(now) else { panic!("waiting for the next poll") };
 ///     now = wake_at;
 ///     let Output::Transmit(transmit) = flow.poll_output(now) else { panic!("a poll is due") };
-///     assert_eq!(transmit.request.uri().path(), "/api/oauth/token");
+///     assert_eq!(transmit.request.uri().path(), "/token");
 ///     flow.handle_result(now, answer(status, body))?;
 /// }
 ///
 /// let Output::Done(Outcome::Authorized(grant)) = flow.poll_output(now) else { panic!() };
-/// assert_eq!(grant.access_token.expose(), "sk_pat_example");
+/// assert_eq!(grant.access_token.expose(), "at-1");
+/// assert_eq!(grant.expires_at, Some(now + Duration::from_secs(3600)));
 /// assert_eq!(now, Moment::from_millis(120 + 3 * 5_000)); // three polls, five seconds apart
-/// # Ok::<(), skytells_auth::FlowMisuse>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct DeviceFlow {
-    config: ApiConfig,
+    client: DeviceClient,
     scopes: Vec<String>,
-    bounds: TimingBounds,
     state: State,
     events: VecDeque<FlowEvent>,
 }
@@ -144,7 +144,7 @@ pub enum FlowEvent {
     /// A poll failed in a way that may pass; the next one is in `retry_in`.
     PollFailed {
         /// What went wrong.
-        error: ApiError,
+        error: RequestError,
         /// The backoff wait.
         retry_in: Duration,
     },
@@ -195,10 +195,10 @@ pub enum Outcome {
 pub enum FlowFailure {
     /// Asking for a device code failed.
     #[error("could not start device authorization: {0}")]
-    DeviceAuthorization(ApiError),
-    /// A poll got an answer that polling cannot get past.
+    DeviceAuthorization(RequestError),
+    /// A poll got an answer that polling cannot get past (an `invalid_client`, say).
     #[error("device authorization failed: {0}")]
-    TokenPoll(ApiError),
+    TokenPoll(RequestError),
     /// The driver handed in a result out of order; a bug in the driver, reported rather
     /// than ignored.
     #[error("the driver misused the device flow: {0}")]
@@ -219,20 +219,16 @@ pub enum FlowMisuse {
 }
 
 impl DeviceFlow {
-    /// A flow asking for `scopes` (sent as given; none means no scope is named), with
-    /// the default [`TimingBounds`].
-    pub fn new<S: Into<String>>(config: ApiConfig, scopes: impl IntoIterator<Item = S>) -> Self {
-        Self::with_bounds(config, scopes, TimingBounds::default())
+    /// A login by `client`, asking for `scopes` (sent as given, free-form; none means no
+    /// `scope` parameter at all).
+    pub fn new<S: Into<String>>(client: DeviceClient, scopes: impl IntoIterator<Item = S>) -> Self {
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        DeviceFlow { client, scopes, state: State::Start, events: VecDeque::new() }
     }
 
-    /// A flow with custom bounds on the server's timing.
-    pub fn with_bounds<S: Into<String>>(
-        config: ApiConfig,
-        scopes: impl IntoIterator<Item = S>,
-        bounds: TimingBounds,
-    ) -> Self {
-        let scopes = scopes.into_iter().map(Into::into).collect();
-        DeviceFlow { config, scopes, bounds, state: State::Start, events: VecDeque::new() }
+    /// The client this flow logs in with.
+    pub fn client(&self) -> &DeviceClient {
+        &self.client
     }
 
     /// The scopes this flow asks for.
@@ -260,7 +256,7 @@ impl DeviceFlow {
     fn step(&mut self, now: Moment) -> Option<Output> {
         match &mut self.state {
             State::Finished(outcome) => Some(Output::Done(outcome.clone())),
-            State::Start => match device_authorization_request(&self.config, &self.scopes) {
+            State::Start => match self.client.dialect().device_request(&self.client, &self.scopes) {
                 Ok(transmit) => {
                     let timeout = transmit.timeout;
                     self.state = State::Authorizing { deadline: now + timeout, timeout };
@@ -275,7 +271,7 @@ impl DeviceFlow {
                 if now < *deadline {
                     return Some(Output::WaitUntil(*deadline));
                 }
-                let error = ApiError::Transport(timed_out(*timeout));
+                let error = RequestError::Transport(timed_out(*timeout));
                 self.finish(Outcome::Failed(FlowFailure::DeviceAuthorization(error)));
                 None
             }
@@ -286,7 +282,7 @@ impl DeviceFlow {
                     }
                     // The driver never reported back: the request is lost, which is a timeout.
                     polling.in_flight = None;
-                    self.poll_failed(now, ApiError::Transport(timed_out(request.timeout)));
+                    self.poll_failed(now, RequestError::Transport(timed_out(request.timeout)));
                     return None;
                 }
                 if now >= polling.expires_at {
@@ -297,7 +293,7 @@ impl DeviceFlow {
                 if now < due {
                     return Some(Output::WaitUntil(due.min(polling.expires_at)));
                 }
-                match token_request(&self.config, &polling.device_code) {
+                match self.client.dialect().token_request(&self.client, &polling.device_code) {
                     Ok(mut transmit) => {
                         // A poll must not outlive the code it polls with.
                         transmit.timeout = transmit.timeout.min(polling.expires_at - now);
@@ -323,9 +319,11 @@ impl DeviceFlow {
     ) -> Result<(), FlowMisuse> {
         match &mut self.state {
             State::Authorizing { .. } => {
-                let authorization = result
-                    .map_err(ApiError::Transport)
-                    .and_then(|response| parse_device_authorization(&response, &self.bounds));
+                let client = &self.client;
+                let authorization = result.map_err(RequestError::Transport).and_then(|response| {
+                    let object = client.dialect().device_answer(&response)?;
+                    DeviceAuthorization::from_object(&response, &object, client.bounds())
+                });
                 match authorization {
                     Ok(authorization) => self.start_polling(now, authorization),
                     Err(error) => self.finish(Outcome::Failed(FlowFailure::DeviceAuthorization(error))),
@@ -335,8 +333,8 @@ impl DeviceFlow {
             State::Polling(polling) => {
                 let sent_at = polling.in_flight.take().ok_or(FlowMisuse::NoRequestInFlight)?.sent_at;
                 let answer = match result {
-                    Ok(response) => classify_poll_answer(&response),
-                    Err(error) => PollAnswer::Transient(ApiError::Transport(error)),
+                    Ok(response) => self.client.dialect().poll_answer(&response, now),
+                    Err(error) => PollAnswer::Transient(RequestError::Transport(error)),
                 };
                 match answer {
                     PollAnswer::Granted(grant) => self.finish(Outcome::Authorized(grant)),
@@ -401,7 +399,7 @@ impl DeviceFlow {
     }
 
     /// A poll that may succeed later: back off, and say so.
-    fn poll_failed(&mut self, now: Moment, error: ApiError) {
+    fn poll_failed(&mut self, now: Moment, error: RequestError) {
         if let State::Polling(polling) = &mut self.state {
             let retry_in = polling.schedule.on_failure(now);
             self.events.push_back(FlowEvent::PollFailed { error, retry_in });

@@ -19,7 +19,7 @@ mod field {
 /// it was, in its place, across every rewrite.
 ///
 /// ```
-/// use skytells_auth::{Credentials, Secret};
+/// use skytells_auth::{skytells::Credentials, Secret};
 /// let mut credentials = Credentials::parse(br#"{"api_key":"legacy","token":"sk_pat_old"}"#).unwrap();
 /// credentials.set_token(&Secret::new("sk_pat_new"), &["inference".to_owned()], 1_776_076_200_000);
 /// let written = String::from_utf8(credentials.to_bytes()).unwrap();

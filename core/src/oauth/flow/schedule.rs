@@ -19,7 +19,7 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// up to [`MAX_BACKOFF`], and is measured from the failure; it is never shorter than the
 /// base interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PollSchedule {
+pub(crate) struct PollSchedule {
     base_interval: Duration,
     consecutive_failures: u32,
     next_poll_at: Moment,
@@ -28,34 +28,34 @@ pub struct PollSchedule {
 impl PollSchedule {
     /// The schedule of a flow whose device code arrived at `issued_at`: the first poll
     /// waits one interval.
-    pub fn new(issued_at: Moment, interval: Duration) -> Self {
+    pub(crate) fn new(issued_at: Moment, interval: Duration) -> Self {
         PollSchedule { base_interval: interval, consecutive_failures: 0, next_poll_at: issued_at + interval }
     }
 
     /// The server's interval plus every `slow_down` so far.
-    pub fn base_interval(&self) -> Duration {
+    pub(crate) fn base_interval(&self) -> Duration {
         self.base_interval
     }
 
     /// The earliest moment the next poll may be sent.
-    pub fn next_poll_at(&self) -> Moment {
+    pub(crate) fn next_poll_at(&self) -> Moment {
         self.next_poll_at
     }
 
     /// The server answered the poll sent at `sent_at` normally (pending).
-    pub fn on_answer(&mut self, sent_at: Moment) {
+    pub(crate) fn on_answer(&mut self, sent_at: Moment) {
         self.consecutive_failures = 0;
         self.next_poll_at = sent_at + self.base_interval;
     }
 
     /// The server asked the client to slow down.
-    pub fn on_slow_down(&mut self, sent_at: Moment) {
+    pub(crate) fn on_slow_down(&mut self, sent_at: Moment) {
         self.base_interval = self.base_interval.saturating_add(SLOW_DOWN_STEP);
         self.on_answer(sent_at);
     }
 
     /// The poll failed in transport or with a 5xx, noticed at `now`; returns the wait.
-    pub fn on_failure(&mut self, now: Moment) -> Duration {
+    pub(crate) fn on_failure(&mut self, now: Moment) -> Duration {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         let wait = self.backoff_wait();
         self.next_poll_at = now + wait;

@@ -1,4 +1,6 @@
-//! The credentials file on disk: read, and rewritten atomically under a lock.
+//! The Skytells CLI's credentials file on disk (`credentials.json`, shared with the Node
+//! CLI): read, and rewritten atomically under a lock. It needs no HTTP client, so an
+//! embedder who only wants the file builds no network or TLS code.
 //!
 //! Every rewrite takes an exclusive lock on a sibling lock file, reads the current file,
 //! applies the change, writes a temporary file in the same folder (0600, fsynced),
@@ -9,7 +11,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use skytells_auth::{Credentials, CredentialsError};
+use skytells_auth::skytells::{Credentials, CredentialsError};
 
 /// Permission bits of the credentials file.
 pub const FILE_MODE: u32 = 0o600;
@@ -18,7 +20,7 @@ pub const DIR_MODE: u32 = 0o700;
 
 /// Why the store could not do its job. Messages state what happened and name the path,
 /// never the file's contents; what to do about it is the caller's to say
-/// ([`skytells_auth::messages`] has the Skytells CLI's advice).
+/// (`skytells_auth::skytells::messages` has the Skytells CLI's advice).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -113,7 +115,7 @@ pub struct CredentialStore {
 }
 
 impl CredentialStore {
-    /// The store at `path` (usually from [`skytells_auth::credentials_path`]).
+    /// The store at `path` (usually from `skytells_auth::skytells::credentials_path`).
     pub fn new(path: impl Into<PathBuf>) -> Self {
         CredentialStore { path: path.into() }
     }

@@ -7,7 +7,7 @@
 use std::process::{Command, Stdio};
 
 use skytells_auth::Secret;
-use skytells_auth_blocking::CredentialStore;
+use skytells_auth_store::CredentialStore;
 
 const WRITERS: usize = 24;
 const UPDATES_EACH: usize = 5;

@@ -120,7 +120,7 @@ fn valid_list() -> String {
 /// occurrence kept), empty items ignored.
 ///
 /// ```
-/// use skytells_auth::{parse_scopes, Scope};
+/// use skytells_auth::skytells::{parse_scopes, Scope};
 /// assert_eq!(
 ///     parse_scopes(" inference, projects.read,inference ").unwrap(),
 ///     vec![Scope::Inference, Scope::ProjectsRead],

@@ -1,8 +1,10 @@
-//! Where the API is, who we say we are, and which dialect the server speaks.
+//! Where the Skytells API is, who we say we are, and which dialect the server speaks.
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use core::net::{IpAddr, Ipv6Addr};
+use super::dialect::SkytellsDialect;
+use crate::oauth::dialect::Standard;
+use crate::{check_endpoint, DeviceClient, EndpointError, RequestLimits};
 
 /// The Skytells API used when neither `--api-url` nor `SKYTELLS_API_URL` is given.
 pub const DEFAULT_API_URL: &str = "https://console.skytells.ai";
@@ -16,52 +18,20 @@ pub struct ApiBase {
 }
 
 /// Why an API URL was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiUrlError {
-    /// Not a URL at all, or one without a host.
-    #[error("`{url}` is not a valid API URL; expected something like {DEFAULT_API_URL}")]
-    Invalid {
-        /// The URL, sanitized for display.
-        url: String,
-    },
-    /// A scheme other than http or https.
-    #[error("the API URL must use https (got `{scheme}`)")]
-    UnsupportedScheme {
-        /// The scheme given.
-        scheme: String,
-    },
-    /// Plain http to a host that is not this machine.
-    #[error("refusing plain http to `{host}`: credentials would cross the network unencrypted. Use https, or http only to localhost/127.0.0.1/[::1] for local testing")]
-    InsecureHost {
-        /// The host named.
-        host: String,
-    },
-}
+pub type ApiUrlError = EndpointError;
 
 impl ApiBase {
     /// Checks and normalizes an API base URL.
     ///
     /// ```
-    /// use skytells_auth::ApiBase;
+    /// use skytells_auth::skytells::ApiBase;
     /// assert!(ApiBase::parse("https://console.skytells.ai/").is_ok());
     /// assert!(ApiBase::parse("http://127.0.0.1:8080").is_ok());
     /// assert!(ApiBase::parse("http://api.example.com").is_err());
     /// ```
     pub fn parse(url: &str) -> Result<Self, ApiUrlError> {
         let trimmed = url.trim();
-        let invalid = || ApiUrlError::Invalid { url: crate::sanitize_for_display(trimmed) };
-        let uri: http::Uri = trimmed.parse().map_err(|_| invalid())?;
-        let host = uri.host().filter(|host| !host.is_empty()).ok_or_else(invalid)?;
-        if uri.query().is_some() {
-            return Err(invalid());
-        }
-        match uri.scheme_str() {
-            Some("https") => {}
-            Some("http") if is_loopback_host(host) => {}
-            Some("http") => return Err(ApiUrlError::InsecureHost { host: crate::sanitize_for_display(host) }),
-            Some(other) => return Err(ApiUrlError::UnsupportedScheme { scheme: crate::sanitize_for_display(other) }),
-            None => return Err(invalid()),
-        }
+        check_endpoint(trimmed)?;
         Ok(ApiBase { base: trimmed.trim_end_matches('/').to_owned() })
     }
 
@@ -80,19 +50,6 @@ impl Default for ApiBase {
     fn default() -> Self {
         ApiBase { base: DEFAULT_API_URL.to_owned() }
     }
-}
-
-/// Whether a URL host names this machine. Hosts come as `http::Uri` gives them: IPv6
-/// literals keep their brackets.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
-    }
-    if let Some(v6) = host.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
-        return v6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
-    }
-    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The name and version the client announces, in `client_name` and `User-Agent`.
@@ -126,6 +83,7 @@ impl Default for ClientInfo {
 
 /// How the device flow is spoken on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Dialect {
     /// The Skytells API: JSON bodies with `client_name` and a `scopes` array; pending,
     /// denied and expired as HTTP 428, 403 and 410.
@@ -141,6 +99,7 @@ pub enum Dialect {
 
 /// Endpoint paths, relative to the [`ApiBase`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Endpoints {
     /// Device authorization (RFC 8628 §3.1).
     pub device_authorization: String,
@@ -167,24 +126,9 @@ impl Default for Endpoints {
     }
 }
 
-/// Limits every driver applies to every request the core emits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RequestLimits {
-    /// The longest a request may take, connection to last body byte.
-    pub timeout: Duration,
-    /// The largest response body accepted; a larger one is a transport failure.
-    pub max_response_bytes: usize,
-}
-
-impl Default for RequestLimits {
-    /// 30 seconds and 1 MiB: generous for a JSON API, small enough to fail fast.
-    fn default() -> Self {
-        RequestLimits { timeout: Duration::from_secs(30), max_response_bytes: 1024 * 1024 }
-    }
-}
-
-/// Everything the core needs to build requests for one API.
+/// Everything the core needs to build requests for one Skytells API.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ApiConfig {
     /// Where the API is.
     pub base: ApiBase,
@@ -203,6 +147,33 @@ impl ApiConfig {
     pub fn new(base: ApiBase) -> Self {
         ApiConfig { base, ..ApiConfig::default() }
     }
+
+    /// The same, with these request limits.
+    pub fn with_limits(mut self, limits: RequestLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The same, speaking `dialect`.
+    pub fn with_dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The OAuth client that logs in to this API by the device flow.
+    pub fn device_client(&self) -> DeviceClient {
+        let device = self.base.join(&self.endpoints.device_authorization);
+        let token = self.base.join(&self.endpoints.token);
+        let client = match &self.dialect {
+            Dialect::Skytells => {
+                DeviceClient::unchecked(&device, &token, self.client.client_name(), Arc::new(SkytellsDialect))
+            }
+            Dialect::Rfc8628 { client_id } => {
+                DeviceClient::unchecked(&device, &token, client_id.clone(), Arc::new(Standard))
+            }
+        };
+        client.with_limits(self.limits).with_user_agent(self.client.user_agent())
+    }
 }
 
 #[cfg(test)]
@@ -210,21 +181,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loopback_hosts_are_recognized() {
-        for host in ["localhost", "LOCALHOST.", "127.0.0.1", "127.8.9.10", "[::1]", "app.localhost"] {
-            assert!(is_loopback_host(host), "{host}");
-        }
-        for host in ["10.0.0.1", "localhost.evil.com", "[::2]", "example.com", "0.0.0.0"] {
-            assert!(!is_loopback_host(host), "{host}");
-        }
-    }
-
-    #[test]
     fn plain_http_is_only_for_loopback() {
         assert!(ApiBase::parse("http://[::1]:9/").is_ok());
         assert!(matches!(ApiBase::parse("http://console.skytells.ai"), Err(ApiUrlError::InsecureHost { .. })));
         assert!(matches!(ApiBase::parse("ftp://x.test"), Err(ApiUrlError::UnsupportedScheme { .. })));
         assert!(matches!(ApiBase::parse("console.skytells.ai"), Err(ApiUrlError::Invalid { .. })));
+        assert!(matches!(ApiBase::parse("https://x.test/#top"), Err(ApiUrlError::Invalid { .. })));
         assert!(matches!(ApiBase::parse("https://x.test/?a=b"), Err(ApiUrlError::Invalid { .. })));
     }
 

@@ -8,11 +8,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::RequestLimits;
-
-use crate::{
-    AccessKey, ApiBase, ApiUrlError, Credentials, FormatError, MissingCredential, PersonalAccessToken, Secret,
-};
+use super::{AccessKey, ApiBase, ApiUrlError, Credentials, FormatError, MissingCredential, PersonalAccessToken};
+use crate::{RequestLimits, Secret};
 
 /// Environment variable names the CLI reads.
 pub mod vars {
@@ -49,7 +46,7 @@ impl EnvSnapshot {
     /// the driver read; later pairs win, as in a real environment block.
     ///
     /// ```
-    /// use skytells_auth::EnvSnapshot;
+    /// use skytells_auth::skytells::EnvSnapshot;
     /// let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", ""), ("HOME", "/home/ada")]);
     /// assert!(env.token().is_none()); // empty counts as unset
     /// ```
@@ -203,7 +200,7 @@ pub enum CredentialProblem {
 /// Picks the token and access key: environment over file.
 ///
 /// ```
-/// use skytells_auth::{resolve_credentials, Credentials, EnvSnapshot, Source};
+/// use skytells_auth::skytells::{resolve_credentials, Credentials, EnvSnapshot, Source};
 /// let file = Credentials::parse(br#"{"token":"sk_pat_file","access_key":"sk_proj_file"}"#).unwrap();
 /// let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", "sk_pat_env")]);
 /// let resolved = resolve_credentials(&env, Some(&file));
@@ -246,7 +243,7 @@ pub struct InvalidTimeout(pub String);
 ///
 /// ```
 /// use std::time::Duration;
-/// use skytells_auth::{resolve_limits, EnvSnapshot};
+/// use skytells_auth::skytells::{resolve_limits, EnvSnapshot};
 /// let env = EnvSnapshot::from_pairs([("SKYTELLS_HTTP_TIMEOUT", "2.5")]);
 /// assert_eq!(resolve_limits(&env).unwrap().timeout, Duration::from_millis(2500));
 /// assert!(resolve_limits(&EnvSnapshot::from_pairs([("SKYTELLS_HTTP_TIMEOUT", "0")])).is_err());
@@ -274,7 +271,7 @@ pub struct NoConfigDir;
 ///
 /// ```
 /// use std::path::PathBuf;
-/// use skytells_auth::{config_dir, EnvSnapshot, FlagOverrides};
+/// use skytells_auth::skytells::{config_dir, EnvSnapshot, FlagOverrides};
 /// let env = EnvSnapshot::from_pairs([("HOME", "/home/ada")]);
 /// assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("/home/ada/.config/skytells"));
 /// let env = EnvSnapshot::from_pairs([("HOME", "/home/ada"), ("SKYTELLS_CONFIG_DIR", "~/sky")]);

@@ -1,28 +1,14 @@
-//! One-shot API calls as values: each builds its request and interprets the answer.
-//!
-//! A driver runs any of them the same way: send [`Exchange::transmit`], hand the
-//! response to [`Exchange::interpret`] (or a transport failure to
-//! `ApiError::Transport`).
+//! One-shot calls to the Skytells API as values: each builds its request and interprets
+//! the answer. A driver runs them as any [`Exchange`].
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http::{Method, Request};
+use http::Method;
 
-use crate::error::{classify_failure, ApiError, CredentialKind};
-use crate::wire::{self, BodyError};
-use crate::{ApiConfig, Secret, Transmit};
-
-/// A single request and the meaning of its answer.
-pub trait Exchange {
-    /// What a successful answer yields.
-    type Output;
-
-    /// The request to send, or [`ApiError::InvalidRequest`] when the parts given (a
-    /// credential with a line break, say) cannot form one.
-    fn transmit(&self) -> Result<Transmit, ApiError>;
-
-    /// What the answer means.
-    fn interpret(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ApiError>;
-}
+use super::dialect::unwrap_envelope;
+use super::error::{classify_failure, ApiError, CredentialKind};
+use super::ApiConfig;
+use crate::oauth::dialect::malformed;
+use crate::oauth::wire::{self, RequestParts};
+use crate::{BodyError, Exchange, Secret, Transmit};
 
 /// Checks a personal access token against `GET /api/v1/cli/projects`.
 #[derive(Debug)]
@@ -35,6 +21,7 @@ pub struct VerifyToken<'a> {
 
 impl Exchange for VerifyToken<'_> {
     type Output = ();
+    type Error = ApiError;
 
     fn transmit(&self) -> Result<Transmit, ApiError> {
         get(self.config, &self.config.endpoints.verify_token, self.token)
@@ -50,6 +37,7 @@ impl Exchange for VerifyToken<'_> {
 
 /// The project an access key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Project {
     /// Project id.
     pub id: String,
@@ -70,6 +58,7 @@ pub struct VerifyAccessKey<'a> {
 
 impl Exchange for VerifyAccessKey<'_> {
     type Output = Project;
+    type Error = ApiError;
 
     fn transmit(&self) -> Result<Transmit, ApiError> {
         get(self.config, &self.config.endpoints.verify_access_key, self.access_key)
@@ -77,7 +66,8 @@ impl Exchange for VerifyAccessKey<'_> {
 
     fn interpret(&self, response: http::Response<Vec<u8>>) -> Result<Project, ApiError> {
         let object = successful_object(&response, CredentialKind::AccessKey)?;
-        let id = wire::optional_id(&object, "id").ok_or_else(|| malformed(&response, BodyError::MissingField("id")))?;
+        let id = wire::optional_id(&object, "id")
+            .ok_or_else(|| ApiError::from(malformed(&response, BodyError::MissingField("id"))))?;
         Ok(Project {
             id: crate::sanitize_for_display(&id),
             name: wire::optional_str(&object, "name").map(crate::sanitize_for_display),
@@ -88,6 +78,7 @@ impl Exchange for VerifyAccessKey<'_> {
 
 /// The account a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Identity {
     /// User id.
     pub id: String,
@@ -108,6 +99,7 @@ pub struct FetchIdentity<'a> {
 
 impl Exchange for FetchIdentity<'_> {
     type Output = Identity;
+    type Error = ApiError;
 
     fn transmit(&self) -> Result<Transmit, ApiError> {
         get(self.config, &self.config.endpoints.identity, self.token)
@@ -115,7 +107,8 @@ impl Exchange for FetchIdentity<'_> {
 
     fn interpret(&self, response: http::Response<Vec<u8>>) -> Result<Identity, ApiError> {
         let object = successful_object(&response, CredentialKind::Token)?;
-        let id = wire::optional_id(&object, "id").ok_or_else(|| malformed(&response, BodyError::MissingField("id")))?;
+        let id = wire::optional_id(&object, "id")
+            .ok_or_else(|| ApiError::from(malformed(&response, BodyError::MissingField("id"))))?;
         Ok(Identity {
             id: crate::sanitize_for_display(&id),
             name: wire::optional_str(&object, "name").map(crate::sanitize_for_display),
@@ -131,43 +124,18 @@ fn successful_object(
     if !response.status().is_success() {
         return Err(classify_failure(response, credential));
     }
-    wire::parse_object(response).map_err(|problem| malformed(response, problem))
-}
-
-pub(crate) fn malformed<B>(response: &http::Response<B>, problem: BodyError) -> ApiError {
-    ApiError::Malformed { status: response.status().as_u16(), problem }
+    unwrap_envelope(response).map_err(|problem| malformed(response, problem).into())
 }
 
 fn get(config: &ApiConfig, path: &str, credential: &Secret) -> Result<Transmit, ApiError> {
-    let request = base_request(config, Method::GET, path)
-        .header(AUTHORIZATION, format!("Bearer {}", credential.expose()))
-        .body(Vec::new());
-    finish(config, request)
-}
-
-/// A request to `path` with the headers every request carries.
-pub(crate) fn base_request(config: &ApiConfig, method: Method, path: &str) -> http::request::Builder {
-    Request::builder()
-        .method(method)
-        .uri(config.base.join(path))
-        .header(USER_AGENT, config.client.user_agent())
-        .header(ACCEPT, "application/json")
-}
-
-/// A request with a body of the given content type.
-pub(crate) fn with_body(
-    config: &ApiConfig,
-    path: &str,
-    content_type: &str,
-    body: Vec<u8>,
-) -> Result<Transmit, ApiError> {
-    let request = base_request(config, Method::POST, path).header(CONTENT_TYPE, content_type).body(body);
-    finish(config, request)
-}
-
-fn finish(config: &ApiConfig, request: http::Result<Request<Vec<u8>>>) -> Result<Transmit, ApiError> {
-    // The error names the part (URI or header) but never its value: a header value here
-    // is a credential.
-    let request = request.map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
-    Ok(Transmit { request, timeout: config.limits.timeout, max_response_bytes: config.limits.max_response_bytes })
+    let user_agent = config.client.user_agent();
+    let parts = RequestParts {
+        method: Method::GET,
+        url: &config.base.join(path),
+        user_agent: Some(&user_agent),
+        authorization: Some(format!("Bearer {}", credential.expose())),
+        body: None,
+        limits: config.limits,
+    };
+    Ok(parts.build()?)
 }

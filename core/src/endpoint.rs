@@ -1,0 +1,95 @@
+//! Which URLs a credential may be sent to: `https`, or plain `http` to this machine only.
+
+use core::net::{IpAddr, Ipv6Addr};
+
+/// Why a URL was refused as somewhere to send requests.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// Not an absolute URL with a host.
+    #[error("`{url}` is not an absolute http(s) URL")]
+    Invalid {
+        /// The URL, sanitized for display.
+        url: String,
+    },
+    /// A scheme other than http or https.
+    #[error("`{url}` must use https (got `{scheme}`)")]
+    UnsupportedScheme {
+        /// The URL, sanitized for display.
+        url: String,
+        /// The scheme given.
+        scheme: String,
+    },
+    /// Plain http to a host that is not this machine.
+    #[error("refusing plain http to `{host}`: credentials would cross the network unencrypted")]
+    InsecureHost {
+        /// The host named.
+        host: String,
+    },
+}
+
+/// Checks that `url` is absolute, `https` (or `http` to a loopback host), and has no
+/// query or fragment; returns it parsed.
+///
+/// ```
+/// use skytells_auth::check_endpoint;
+/// assert!(check_endpoint("https://auth.example.com/oauth/token").is_ok());
+/// assert!(check_endpoint("http://127.0.0.1:8080/token").is_ok());
+/// assert!(check_endpoint("http://auth.example.com/token").is_err());
+/// ```
+pub fn check_endpoint(url: &str) -> Result<http::Uri, EndpointError> {
+    let invalid = || EndpointError::Invalid { url: crate::sanitize_for_display(url) };
+    let uri: http::Uri = url.parse().map_err(|_| invalid())?;
+    let host = uri.host().filter(|host| !host.is_empty()).ok_or_else(invalid)?;
+    if uri.query().is_some() || url.contains('#') {
+        return Err(invalid());
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(uri),
+        Some("http") if is_loopback_host(host) => Ok(uri),
+        Some("http") => Err(EndpointError::InsecureHost { host: crate::sanitize_for_display(host) }),
+        Some(other) => Err(EndpointError::UnsupportedScheme {
+            url: crate::sanitize_for_display(url),
+            scheme: crate::sanitize_for_display(other),
+        }),
+        None => Err(invalid()),
+    }
+}
+
+/// Whether a URL host names this machine. Hosts come as `http::Uri` gives them: IPv6
+/// literals keep their brackets.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    if let Some(v6) = host.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+        return v6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
+    }
+    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognized() {
+        for host in ["localhost", "LOCALHOST.", "127.0.0.1", "127.8.9.10", "[::1]", "app.localhost"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["10.0.0.1", "localhost.evil.com", "[::2]", "example.com", "0.0.0.0"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn endpoints_are_https_or_loopback_http_without_query() {
+        assert!(check_endpoint("http://[::1]:9/t").is_ok());
+        assert!(matches!(check_endpoint("http://x.test/t"), Err(EndpointError::InsecureHost { .. })));
+        assert!(matches!(check_endpoint("ftp://x.test/t"), Err(EndpointError::UnsupportedScheme { .. })));
+        assert!(matches!(check_endpoint("/relative"), Err(EndpointError::Invalid { .. })));
+        assert!(matches!(check_endpoint("https://x.test/t?a=b"), Err(EndpointError::Invalid { .. })));
+        assert!(matches!(check_endpoint("https://x.test/t#f"), Err(EndpointError::Invalid { .. })));
+    }
+}

@@ -1,0 +1,177 @@
+//! Who the client is and where it talks: the endpoints, the client's identity and
+//! authentication, extra parameters, and the limits every request is sent under.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::dialect::{Dialect, Standard};
+use super::discovery::ServerMetadata;
+use crate::{check_endpoint, EndpointError, Secret, TimingBounds};
+
+/// Limits every driver applies to every request the core emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestLimits {
+    /// The longest a request may take, connection to last body byte.
+    pub timeout: Duration,
+    /// The largest response body accepted; a larger one is a transport failure. This is
+    /// also what bounds an access token's size.
+    pub max_response_bytes: usize,
+}
+
+impl RequestLimits {
+    /// Limits with this timeout and response size.
+    pub fn new(timeout: Duration, max_response_bytes: usize) -> Self {
+        RequestLimits { timeout, max_response_bytes }
+    }
+}
+
+impl Default for RequestLimits {
+    /// 30 seconds and 1 MiB: generous for a JSON API, small enough to fail fast.
+    fn default() -> Self {
+        RequestLimits { timeout: Duration::from_secs(30), max_response_bytes: 1024 * 1024 }
+    }
+}
+
+/// How the client proves who it is at the token endpoint (RFC 6749 §2.3).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// A public client: only `client_id`, as most device-flow clients are.
+    #[default]
+    None,
+    /// `client_secret_post`: the secret in the form body, beside `client_id`.
+    SecretPost(Secret),
+    /// `client_secret_basic`: HTTP Basic with the form-encoded id and secret.
+    SecretBasic(Secret),
+}
+
+/// An OAuth client of one authorization server, for the device flow and refresh.
+///
+/// ```
+/// use skytells_auth::{ClientAuth, DeviceClient, Secret};
+/// let client = DeviceClient::new("https://auth.example.com/device", "https://auth.example.com/token", "my-cli")?
+///     .with_auth(ClientAuth::SecretBasic(Secret::new("s3cret")))
+///     .with_param("audience", "https://api.example.com");
+/// assert_eq!(client.client_id(), "my-cli");
+/// # Ok::<(), skytells_auth::EndpointError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DeviceClient {
+    device_authorization_endpoint: String,
+    token_endpoint: String,
+    client_id: String,
+    auth: ClientAuth,
+    extra_params: Vec<(String, String)>,
+    limits: RequestLimits,
+    bounds: TimingBounds,
+    user_agent: Option<String>,
+    dialect: Arc<dyn Dialect>,
+}
+
+impl DeviceClient {
+    /// A public client speaking plain RFC 8628 to these endpoints. Each must be `https`,
+    /// or `http` to this machine.
+    pub fn new(
+        device_authorization_endpoint: &str,
+        token_endpoint: &str,
+        client_id: impl Into<String>,
+    ) -> Result<Self, EndpointError> {
+        check_endpoint(device_authorization_endpoint)?;
+        check_endpoint(token_endpoint)?;
+        Ok(Self::unchecked(device_authorization_endpoint, token_endpoint, client_id.into(), Arc::new(Standard)))
+    }
+
+    /// A client for the server `metadata` describes (see [`Discover`](crate::Discover)).
+    pub fn from_metadata(metadata: &ServerMetadata, client_id: impl Into<String>) -> Result<Self, EndpointError> {
+        let device = metadata.device_authorization_endpoint.as_deref().ok_or_else(|| EndpointError::Invalid {
+            url: format!("(the server at {} names no device_authorization_endpoint)", metadata.issuer),
+        })?;
+        Self::new(device, &metadata.token_endpoint, client_id)
+    }
+
+    pub(crate) fn unchecked(device: &str, token: &str, client_id: String, dialect: Arc<dyn Dialect>) -> Self {
+        DeviceClient {
+            device_authorization_endpoint: device.to_owned(),
+            token_endpoint: token.to_owned(),
+            client_id,
+            auth: ClientAuth::None,
+            extra_params: Vec::new(),
+            limits: RequestLimits::default(),
+            bounds: TimingBounds::default(),
+            user_agent: None,
+            dialect,
+        }
+    }
+
+    /// Authenticates the client at the token endpoint.
+    pub fn with_auth(mut self, auth: ClientAuth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Adds a parameter to the device authorization request, such as `audience` or
+    /// `resource` (RFC 8707). Repeatable; sent in the order added.
+    pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends every request under these limits.
+    pub fn with_limits(mut self, limits: RequestLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Bounds what the server may say about timing.
+    pub fn with_bounds(mut self, bounds: TimingBounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
+
+    /// Announces the client with this `User-Agent`.
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The device authorization endpoint.
+    pub fn device_authorization_endpoint(&self) -> &str {
+        &self.device_authorization_endpoint
+    }
+
+    /// The token endpoint.
+    pub fn token_endpoint(&self) -> &str {
+        &self.token_endpoint
+    }
+
+    /// The per-request limits.
+    pub fn limits(&self) -> RequestLimits {
+        self.limits
+    }
+
+    pub(crate) fn auth(&self) -> &ClientAuth {
+        &self.auth
+    }
+
+    pub(crate) fn extra_params(&self) -> &[(String, String)] {
+        &self.extra_params
+    }
+
+    pub(crate) fn bounds(&self) -> &TimingBounds {
+        &self.bounds
+    }
+
+    pub(crate) fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+
+    pub(crate) fn dialect(&self) -> &dyn Dialect {
+        self.dialect.as_ref()
+    }
+}

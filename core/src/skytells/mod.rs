@@ -1,0 +1,41 @@
+//! The Skytells profile: the Skytells API's endpoints and dialect, its scope names, token
+//! formats, the credentials file shared with the Node CLI, the environment variables, and
+//! the guide's messages. Built on the generic device flow at the crate root, which knows
+//! nothing of it.
+//!
+//! ```
+//! use skytells_auth::skytells::{ApiBase, ApiConfig, Scope};
+//! use skytells_auth::{DeviceFlow, Output};
+//!
+//! let api = ApiConfig::new(ApiBase::parse("https://console.skytells.ai")?);
+//! let mut flow = DeviceFlow::new(api.device_client(), Scope::DEFAULT);
+//! let Output::Transmit(transmit) = flow.poll_output(skytells_auth::Moment::ZERO) else { unreachable!() };
+//! assert_eq!(transmit.request.uri(), "https://console.skytells.ai/api/oauth/device");
+//! assert_eq!(
+//!     transmit.request.body(),
+//!     br#"{"client_name":"Skytells CLI v0.1.0","scopes":["inference","projects.read","deployments.read","account.read"]}"#
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod api;
+mod config;
+mod credentials;
+mod dialect;
+mod error;
+mod formats;
+pub mod messages;
+mod resolve;
+mod scopes;
+
+pub use api::{FetchIdentity, Identity, Project, VerifyAccessKey, VerifyToken};
+pub use config::{ApiBase, ApiConfig, ApiUrlError, ClientInfo, Dialect, Endpoints, DEFAULT_API_URL};
+pub use credentials::{Credentials, CredentialsError};
+pub use error::{classify_failure, ApiError, CredentialKind, MissingCredential, TOKENS_PAGE};
+pub use formats::{AccessKey, FormatError, PersonalAccessToken, ACCESS_KEY_PREFIX, TOKEN_PREFIX};
+pub use resolve::{
+    config_dir, credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, CredentialProblem,
+    EnvSnapshot, FlagOverrides, InvalidCredential, InvalidTimeout, NoConfigDir, Resolved, Source, Sourced,
+    CREDENTIALS_FILE,
+};
+pub use scopes::{parse_scopes, Scope, ScopeError};
