@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skytells_auth::{Credentials, Secret};
+use skytells_auth::{skytells::Credentials, Secret};
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(credentials) = Credentials::parse(bytes) else { return };

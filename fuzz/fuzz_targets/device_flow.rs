@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use skytells_auth::{ApiConfig, DeviceFlow, Moment, Output, Scope, TransportError, TransportErrorKind};
+use skytells_auth::skytells::{ApiConfig, Scope};
+use skytells_auth::{DeviceFlow, Moment, Output, TransportError, TransportErrorKind};
 
 #[derive(Debug, Arbitrary)]
 enum Step {
@@ -32,7 +33,7 @@ struct Script {
 }
 
 fuzz_target!(|script: Script| {
-    let mut flow = DeviceFlow::new(ApiConfig::default(), [Scope::Inference]);
+    let mut flow = DeviceFlow::new(ApiConfig::default().device_client(), [Scope::Inference]);
     let mut now = Moment::ZERO;
     let Output::Transmit(_) = flow.poll_output(now) else { panic!("the first request is due at once") };
     let body = format!(

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skytells_auth::{parse_scopes, AccessKey, ApiBase, PersonalAccessToken};
+use skytells_auth::skytells::{parse_scopes, AccessKey, ApiBase, PersonalAccessToken};
 
 /// Whether `body` has a character no format error message contains, so finding the body
 /// in a message can only mean the message quoted it (and not that the input happened to

@@ -201,7 +201,7 @@ fn device_authorization(state: &mut State, request: &Request, base_url: &str, no
     }
     if let Some(object) = payload.as_object_mut() {
         for field in &scenario.omit_fields {
-            object.shift_remove(field);
+            object.remove(field);
         }
     }
     Response::json(200, &wrap(&scenario, payload))
