@@ -164,3 +164,123 @@ for_both_drivers!(an_unknown_client_id_is_invalid_client, |driver: common::Drive
     };
     assert_eq!((status, error.code), (401, ErrorCode::InvalidClient));
 });
+
+/// An example program of this workspace, built by `cargo test --workspace`.
+fn example(name: &str) -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let path = deps.parent().unwrap().parent().unwrap().join("examples").join(name);
+    assert!(path.exists(), "{} is missing: run `cargo test --workspace` (or `cargo build --examples`)", path.display());
+    path
+}
+
+/// Runs an example with `args`, deciding for the person (`None`: never) once it shows
+/// the code on stderr. Returns the exit status and the JSON it printed.
+fn run_example(provider: &Provider, program: &str, args: &[&str], decision: Option<bool>) -> (i32, serde_json::Value) {
+    let mut child =
+        Command::new(example(program)).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if let (Some(code), Some(approve)) = (line.split("enter the code ").nth(1), decision) {
+            provider.decide(code.trim(), approve);
+        }
+    }
+    let output = child.wait_with_output().unwrap();
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (output.status.code().unwrap_or(-1), json)
+}
+
+/// The two `device_login` examples keep the contract their shared command line states.
+#[test]
+fn both_device_login_examples_keep_their_contract() {
+    let provider = start_provider();
+    let issuer = provider.issuer.as_str();
+    let device = format!("{issuer}/device/auth");
+    let token = format!("{issuer}/token");
+    std::thread::scope(|scope| {
+        for program in ["device_login_blocking", "device_login_tokio"] {
+            let (provider, device, token) = (&provider, &device, &token);
+            scope.spawn(move || check_device_login_example(provider, program, device, token));
+        }
+    });
+}
+
+fn check_device_login_example(provider: &Provider, program: &str, device: &str, token: &str) {
+    let issuer = provider.issuer.as_str();
+    {
+        let scope = ["--scope", "openid offline_access"];
+        let discovered = ["--issuer", issuer, "--client-id", "interop-public", "--refresh", scope[0], scope[1]];
+        let (code, json) = run_example(provider, program, &discovered, Some(true));
+        assert_eq!(code, 0, "{program}: {json}");
+        assert_eq!(json["outcome"], "authorized");
+        assert_eq!(json["error"], serde_json::Value::Null);
+        assert_eq!(
+            (json["token_type"].as_str(), json["scope"].as_str()),
+            (Some("Bearer"), Some("openid offline_access"))
+        );
+        assert_eq!((json["expires_in"].as_u64(), json["refreshed"].as_bool()), (Some(3600), Some(true)));
+        assert_eq!((json["has_refresh_token"].as_bool(), json["has_id_token"].as_bool()), (Some(true), Some(true)));
+        assert!(!json.to_string().contains("access_token\""), "no token is printed: {json}");
+
+        let explicit = [
+            "--issuer",
+            issuer,
+            "--device-authorization-endpoint",
+            device,
+            "--token-endpoint",
+            token,
+            "--client-id",
+            "interop-post",
+            "--client-secret",
+            "interop-secret",
+            "--client-auth",
+            "post",
+        ];
+        let (code, json) = run_example(provider, program, &explicit, Some(true));
+        assert_eq!(
+            (code, json["outcome"].as_str(), json["refreshed"].as_bool()),
+            (0, Some("authorized"), None),
+            "{program}"
+        );
+
+        let (code, json) =
+            run_example(provider, program, &["--issuer", issuer, "--client-id", "interop-public"], Some(false));
+        assert_eq!(
+            (code, json["outcome"].as_str(), json["error"].as_str()),
+            (1, Some("denied"), Some("access_denied"))
+        );
+
+        let expiring = ["--issuer", issuer, "--client-id", "interop-expiring"];
+        let (code, json) = run_example(provider, program, &expiring, None);
+        assert_eq!((code, json["outcome"].as_str()), (1, Some("expired")), "{program}: {json}");
+
+        let unknown = ["--issuer", issuer, "--client-id", "no-such-client"];
+        let (code, json) = run_example(provider, program, &unknown, None);
+        assert_eq!(
+            (code, json["outcome"].as_str(), json["error"].as_str()),
+            (1, Some("failed"), Some("invalid_client"))
+        );
+    }
+}
+
+/// The std-only example (no runtime, no HTTP crate) logs in against the same provider.
+#[test]
+fn the_std_only_example_logs_in() {
+    let provider = start_provider();
+    let issuer = provider.issuer.as_str();
+    let mut child = Command::new(example("std_only_login"))
+        .args([format!("{issuer}/device/auth"), format!("{issuer}/token"), "interop-public".into()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        if let Some(code) = line.unwrap().split(" and enter ").nth(1) {
+            provider.decide(code.trim(), true);
+        }
+    }
+    let output = child.wait_with_output().unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && printed.starts_with("Authorized(TokenGrant"), "{printed}");
+    assert!(printed.contains("id_token: Some(Secret(\"eyJh…\"))"), "secrets are shown by prefix only: {printed}");
+}

@@ -331,7 +331,9 @@ mod tests {
         assert!(matches!(error, CredentialsError::NotJson { .. }));
         assert!(!error.to_string().contains("secret"));
         assert_eq!(Credentials::parse(b"[1]"), Err(CredentialsError::NotAnObject));
-        assert_eq!(Credentials::parse(b"\"x\""), Err(CredentialsError::NotAnObject));
+        for not_an_object in [&b"\"x\""[..], b"true", b"null", b"-1", b"7", b"1.5"] {
+            assert_eq!(Credentials::parse(not_an_object), Err(CredentialsError::NotAnObject));
+        }
         assert!(matches!(Credentials::parse(b"{} {}"), Err(CredentialsError::NotJson { .. })));
         assert!(matches!(Credentials::parse(br#"{"token":5}"#), Err(CredentialsError::WrongType { .. })));
         assert!(matches!(

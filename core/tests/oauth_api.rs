@@ -1,0 +1,209 @@
+//! The generic OAuth part of the public API, call by call: clients, discovery, refresh,
+//! and the errors, as an embedder meets them.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use skytells_auth::{
+    discover, BodyError, ClientAuth, DeviceClient, Discover, DiscoveryError, EndpointError, ErrorCode, Exchange,
+    Moment, OAuthError, Refresh, RequestError, RequestLimits, Secret, TimingBounds, Transmit, TransportError,
+    TransportErrorKind, WellKnown,
+};
+
+fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
+    http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
+}
+
+/// Runs a future whose every await is ready at once.
+fn run<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a scripted future must not wait"),
+    }
+}
+
+const METADATA: &str = r#"{"issuer":"https://id.test","device_authorization_endpoint":"https://id.test/device",
+    "token_endpoint":"https://id.test/token","grant_types_supported":["urn:ietf:params:oauth:grant-type:device_code"],
+    "token_endpoint_auth_methods_supported":["client_secret_basic","none"],"scopes_supported":["openid"]}"#;
+
+#[test]
+fn a_client_is_built_from_endpoints_or_metadata() {
+    let client = DeviceClient::new("https://id.test/device", "https://id.test/token", "cli")
+        .unwrap()
+        .with_limits(RequestLimits::new(Duration::from_secs(3), 1000))
+        .with_bounds(TimingBounds::default())
+        .with_user_agent("my-cli/1.0")
+        .with_auth(ClientAuth::SecretPost(Secret::new("s")));
+    assert_eq!(
+        (client.device_authorization_endpoint(), client.token_endpoint()),
+        ("https://id.test/device", "https://id.test/token")
+    );
+    assert_eq!(client.limits().timeout, Duration::from_secs(3));
+    assert!(matches!(
+        DeviceClient::new("http://id.test/device", "https://id.test/token", "cli"),
+        Err(EndpointError::InsecureHost { .. })
+    ));
+    let metadata = Discover::new("https://id.test", WellKnown::OpenIdConfiguration)
+        .unwrap()
+        .interpret(response(200, METADATA))
+        .unwrap();
+    assert_eq!(metadata.grant_types_supported, ["urn:ietf:params:oauth:grant-type:device_code"]);
+    assert_eq!(metadata.token_endpoint_auth_methods_supported, ["client_secret_basic", "none"]);
+    assert_eq!(metadata.scopes_supported, ["openid"]);
+    assert_eq!(DeviceClient::from_metadata(&metadata, "cli").unwrap().token_endpoint(), "https://id.test/token");
+    let mut without_device = metadata.clone();
+    without_device.device_authorization_endpoint = None;
+    let error = DeviceClient::from_metadata(&without_device, "cli").unwrap_err();
+    assert!(error.to_string().contains("names no device_authorization_endpoint"), "{error}");
+}
+
+#[test]
+fn discovery_refuses_another_issuers_metadata_and_unsafe_endpoints() {
+    let ask = Discover::new("https://id.test", WellKnown::OpenIdConfiguration).unwrap();
+    let other = METADATA.replace(r#""issuer":"https://id.test""#, r#""issuer":"https://evil.test""#);
+    let mismatch = ask.interpret(response(200, &other)).unwrap_err();
+    assert_eq!(
+        mismatch,
+        RequestError::Malformed {
+            status: 200,
+            problem: BodyError::BadField { field: "issuer", problem: "not the issuer that was asked" }
+        }
+    );
+    let plain = METADATA.replace("https://id.test/token", "http://id.test/token");
+    assert!(ask
+        .interpret(response(200, &plain))
+        .unwrap_err()
+        .to_string()
+        .contains("`token_endpoint` is not an https URL"));
+    let no_token = r#"{"issuer":"https://id.test"}"#;
+    assert!(matches!(
+        ask.interpret(response(200, no_token)),
+        Err(RequestError::Malformed { problem: BodyError::MissingField("token_endpoint"), .. })
+    ));
+    assert!(matches!(ask.interpret(response(404, "")), Err(RequestError::Status { status: 404, .. })));
+    assert!(Discover::new("ftp://id.test", WellKnown::AuthorizationServer).is_err());
+    let limited = ask.with_limits(RequestLimits::new(Duration::from_secs(1), 10)).transmit().unwrap();
+    assert_eq!((limited.timeout, limited.max_response_bytes), (Duration::from_secs(1), 10));
+}
+
+#[test]
+fn discover_falls_back_to_rfc_8414_only_on_a_404() {
+    let mut asked = Vec::new();
+    let found = run(discover("https://id.test", RequestLimits::default(), |transmit: Transmit| {
+        asked.push(transmit.request.uri().to_string());
+        let status = if asked.len() == 1 { 404 } else { 200 };
+        std::future::ready(Ok(response(status, METADATA)))
+    }));
+    assert_eq!(found.unwrap().issuer, "https://id.test");
+    assert_eq!(
+        asked,
+        ["https://id.test/.well-known/openid-configuration", "https://id.test/.well-known/oauth-authorization-server"]
+    );
+    let unreachable = run(discover("https://id.test", RequestLimits::default(), |_| {
+        std::future::ready(Err(TransportError::new(TransportErrorKind::Connect, "refused")))
+    }));
+    assert!(matches!(unreachable, Err(DiscoveryError::Request(RequestError::Transport(_)))));
+    let neither =
+        run(discover("https://id.test", RequestLimits::default(), |_| std::future::ready(Ok(response(404, "")))));
+    assert!(neither.unwrap_err().to_string().starts_with("no usable metadata: the server answered HTTP 404"));
+    let bad_issuer =
+        run(discover("http://id.test", RequestLimits::default(), |_| std::future::ready(Ok(response(200, "")))));
+    assert!(matches!(bad_issuer, Err(DiscoveryError::Issuer(EndpointError::InsecureHost { .. }))));
+}
+
+#[test]
+fn refresh_reads_a_new_grant_or_the_servers_error() {
+    let client = DeviceClient::new("https://id.test/device", "https://id.test/token", "cli").unwrap();
+    let token = Secret::new("rt-1");
+    let refresh = Refresh::new(&client, &token, Moment::from_secs(10)).with_scopes(["openid"]);
+    let sent = refresh.transmit().unwrap();
+    assert_eq!(sent.request.uri(), "https://id.test/token");
+    assert_eq!(sent.request.body(), b"client_id=cli&grant_type=refresh_token&refresh_token=rt-1&scope=openid");
+    let grant =
+        refresh.interpret(response(200, r#"{"access_token":"at-2","expires_in":60,"refresh_token":"rt-2"}"#)).unwrap();
+    assert_eq!((grant.expires_at, grant.refresh_token.unwrap().expose()), (Some(Moment::from_secs(70)), "rt-2"));
+    let revoked =
+        refresh.interpret(response(400, r#"{"error":"invalid_grant","error_description":"revoked"}"#)).unwrap_err();
+    assert_eq!(revoked.oauth_code(), Some(&ErrorCode::InvalidGrant));
+    assert_eq!(revoked.status(), Some(400));
+    assert!(matches!(
+        refresh.interpret(response(200, r#"{"error":"invalid_grant"}"#)),
+        Err(RequestError::OAuth { status: 200, .. })
+    ));
+    assert!(matches!(refresh.interpret(response(200, "<html>")), Err(RequestError::Malformed { .. })));
+    assert!(matches!(refresh.interpret(response(200, "{}")), Err(RequestError::Malformed { .. })));
+}
+
+#[test]
+fn error_codes_round_trip_and_errors_state_facts() {
+    for code in [
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "authorization_pending",
+        "slow_down",
+        "access_denied",
+        "expired_token",
+        "mfa_required",
+    ] {
+        assert_eq!(ErrorCode::from_wire(code).as_str(), code);
+        assert_eq!(ErrorCode::from_wire(code).to_string(), code);
+    }
+    assert_eq!(OAuthError::new(ErrorCode::AccessDenied).to_string(), "access_denied");
+    let cases: [(RequestError, &str, bool, Option<u16>); 8] = [
+        (
+            RequestError::OAuth { status: 400, error: OAuthError::new(ErrorCode::InvalidScope) },
+            "the server answered HTTP 400 with the OAuth error invalid_scope",
+            false,
+            Some(400),
+        ),
+        (
+            RequestError::RateLimited { retry_after: Some(Duration::from_secs(3)) },
+            "the server is rate limiting requests (HTTP 429, retry after 3 s)",
+            true,
+            Some(429),
+        ),
+        (
+            RequestError::Server { status: 503, message: Some("down".into()) },
+            "the server had an internal error (HTTP 503): down",
+            true,
+            Some(503),
+        ),
+        (
+            RequestError::Redirect { status: 302, location: Some("https://x.test/".into()) },
+            "the server answered with a redirect (HTTP 302) to https://x.test/, which was not followed",
+            false,
+            Some(302),
+        ),
+        (RequestError::Status { status: 408, message: None }, "the server answered HTTP 408", true, Some(408)),
+        (
+            RequestError::Malformed { status: 200, problem: BodyError::NotAnObject },
+            "the server sent an unusable answer (HTTP 200): the response is JSON but not an object",
+            false,
+            Some(200),
+        ),
+        (
+            RequestError::InvalidRequest("uri".into()),
+            "could not build the request (uri); nothing was sent",
+            false,
+            None,
+        ),
+        (
+            RequestError::Transport(TransportError::new(TransportErrorKind::Timeout, "slow")),
+            "no answer from the server: timed out: slow",
+            true,
+            None,
+        ),
+    ];
+    for (error, says, transient, status) in cases {
+        assert_eq!((error.to_string().as_str(), error.is_transient(), error.status()), (says, transient, status));
+    }
+    let transmit = Transmit::new(http::Request::new(Vec::new()), Duration::from_secs(1), 5);
+    assert_eq!((transmit.timeout, transmit.max_response_bytes), (Duration::from_secs(1), 5));
+}
