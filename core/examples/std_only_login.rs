@@ -30,7 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Output::Event(_) => {}
             Output::Transmit(transmit) => flow.handle_result(now(), send(transmit))?,
             Output::WaitUntil(at) => std::thread::sleep(at.saturating_duration_since(now())),
-            Output::Done(outcome) => return Ok(println!("{outcome:?}")),
+            Output::Done(outcome) => {
+                println!("{outcome:?}");
+                return Ok(());
+            }
             _ => return Err("a new kind of output this example does not know".into()),
         }
     }
