@@ -115,3 +115,23 @@ fn dropping_the_tokio_future_stops_the_flow() {
     let polls_at_drop = emulator.polls().len();
     assert!(!emulator.wait_for_polls(polls_at_drop + 1, Duration::from_secs(3)), "polled after the future was dropped");
 }
+
+#[test]
+fn a_cancelled_blocking_login_stops_at_once_and_sends_nothing_more() {
+    let emulator = emulator(|scenario| scenario.interval = Some(30.0));
+    let driver = skytells_auth_blocking::BlockingDriver::new();
+    let cancel = skytells_auth_blocking::Cancel::new();
+    let flow = DeviceFlow::new(common::config(&emulator).device_client(), Scope::DEFAULT);
+    let started = std::time::Instant::now();
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // Cancel while the login sleeps towards its first poll, 30 s away.
+            assert!(emulator.wait_for_device(1, common::PATIENCE).is_some());
+            cancel.cancel();
+        });
+        driver.run_device_flow_until(flow, &cancel, |_| {})
+    });
+    assert_eq!(result, Err(skytells_auth_blocking::Cancelled));
+    assert!(started.elapsed() < Duration::from_secs(25), "the sleep was not cut short");
+    assert!(emulator.polls().is_empty(), "nothing was polled");
+}

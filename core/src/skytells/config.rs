@@ -54,6 +54,7 @@ impl Default for ApiBase {
 
 /// The name and version the client announces, in `client_name` and `User-Agent`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClientInfo {
     /// Product name, such as `Skytells CLI`.
     pub name: String,

@@ -48,6 +48,7 @@ impl Eq for Credentials {}
 
 /// Why a credentials file could not be read. No message includes the file's contents.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CredentialsError {
     /// Not JSON (or not UTF-8).
     #[error("it is not valid JSON ({problem} at line {line}, column {column})")]

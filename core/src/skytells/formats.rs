@@ -13,6 +13,7 @@ pub const MAX_ACCESS_KEY_LEN: usize = 512;
 
 /// Why a token or key was refused. Messages describe the problem without the secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormatError {
     /// Nothing was given.
     #[error("the {kind} is empty")]

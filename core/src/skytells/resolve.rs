@@ -138,6 +138,7 @@ pub struct Sourced<T> {
 /// A credential from a flag or variable whose format is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the {what} from the {origin} is not valid: {problem}")]
+#[non_exhaustive]
 pub struct InvalidCredential {
     /// "personal access token" or "access key".
     pub what: &'static str,
@@ -149,6 +150,7 @@ pub struct InvalidCredential {
 
 /// What to use, everything tagged with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolved {
     /// The personal access token, if any.
     pub token: Option<Sourced<Secret>>,
@@ -188,6 +190,7 @@ impl Resolved {
 
 /// Why a required credential cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CredentialProblem {
     /// There is none.
     #[error(transparent)]

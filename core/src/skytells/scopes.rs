@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 /// A permission a personal access token can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Scope {
     /// Run inference requests.
     Inference,
@@ -94,6 +95,7 @@ impl FromStr for Scope {
 
 /// Why a `--scopes` value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScopeError {
     /// A name that is not a scope.
     #[error("unknown scope `{name}`{}. Valid scopes: {}", did_you_mean(*.suggestion), valid_list())]

@@ -154,7 +154,7 @@ fn settle_locally(mut report: Report, resolved: &Resolved) -> Report {
 fn settle_problem(report: &mut Report, problem: CredentialProblem) {
     report.status = match problem {
         CredentialProblem::Missing(_) => Status::NotAuthenticated,
-        CredentialProblem::Invalid(_) => Status::InvalidToken,
+        _ => Status::InvalidToken,
     };
     report.error = Some(problem.to_string());
 }
