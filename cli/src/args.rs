@@ -19,7 +19,7 @@ pub struct Cli {
     pub api_url: Option<String>,
     /// Folder holding credentials.json; overrides SKYTELLS_CONFIG_DIR.
     #[arg(long, global = true, value_name = "DIR")]
-    pub config_dir: Option<String>,
+    pub config_dir: Option<std::path::PathBuf>,
     /// When to use colour (NO_COLOR also turns it off).
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -37,7 +37,9 @@ impl Context {
         let process_env: HashMap<String, String> = std::env::vars_os()
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value.to_string_lossy().into_owned())))
             .collect();
-        let env = EnvSnapshot::from_pairs(process_env.iter());
+        // The core's variables straight from the OS, so folders that are not UTF-8 stay
+        // exactly as given.
+        let env = EnvSnapshot::from_pairs(std::env::vars_os());
         let flags = FlagOverrides::new(cli.api_url.clone(), cli.config_dir.clone());
         let no_color = process_env.get("NO_COLOR").is_some_and(|value| !value.is_empty());
         let dumb = process_env.get("TERM").is_some_and(|term| term == "dumb");

@@ -113,7 +113,12 @@ proptest! {
 
     #[test]
     fn precedence_is_environment_then_file_with_empty_meaning_unset(
-        env in prop::option::of(prop_oneof![Just(String::new()), credential_text()]),
+        env in prop::option::of(prop_oneof![
+            Just(String::new()),
+            Just(" \n".to_owned()),
+            credential_text(),
+            credential_text().prop_map(|text| format!(" {text}\n")),
+        ]),
         stored in prop::option::of(prop_oneof![Just(String::new()), credential_text()]),
         for_access_key in any::<bool>(),
     ) {
@@ -125,8 +130,8 @@ proptest! {
         let resolved = resolve_credentials(&env_snapshot, file.as_ref());
         let chosen = if for_access_key { resolved.access_key } else { resolved.token };
         let non_empty = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty() && !text.is_empty());
-        let expected = if let Some(value) = env.clone().filter(|text| !text.is_empty()) {
-            Some((value, Source::Env(var)))
+        let expected = if let Some(value) = env.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+            Some((value.to_owned(), Source::Env(var)))
         } else {
             non_empty(&stored).map(|value| (value, Source::File))
         };

@@ -6,7 +6,8 @@
 //! have flags.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 
 use super::{AccessKey, ApiBase, ApiUrlError, Credentials, FormatError, MissingCredential, PersonalAccessToken};
 use crate::{RequestLimits, Secret};
@@ -35,37 +36,45 @@ pub const CREDENTIALS_FILE: &str = "credentials.json";
 pub struct EnvSnapshot {
     token: Option<Secret>,
     access_key: Option<Secret>,
-    config_dir: Option<String>,
+    config_dir: Option<OsString>,
     api_url: Option<String>,
-    home: Option<String>,
+    home: Option<OsString>,
     http_timeout: Option<String>,
 }
 
 impl EnvSnapshot {
     /// Captures the variables from `(name, value)` pairs, such as the process environment
-    /// the driver read; later pairs win, as in a real environment block.
+    /// the driver read (`std::env::vars_os()` works as it is); later pairs win, as in a
+    /// real environment block. Empty values count as unset. A credential is trimmed of
+    /// surrounding whitespace (a trailing newline from `$(cat file)`, say), once: the
+    /// trimmed value is the one checked and the one used. Folders are kept as the bytes
+    /// given, so a path that is not UTF-8 names the same folder.
     ///
     /// ```
     /// use skytells_auth::skytells::EnvSnapshot;
     /// let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", ""), ("HOME", "/home/ada")]);
     /// assert!(env.token().is_none()); // empty counts as unset
+    /// let env = EnvSnapshot::from_pairs([("SKYTELLS_ACCESS_KEY", " sk_proj_a\n")]);
+    /// assert_eq!(env.access_key().unwrap().expose(), "sk_proj_a");
     /// ```
     pub fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Self
     where
-        K: AsRef<str>,
-        V: AsRef<str>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
     {
         let mut env = EnvSnapshot::default();
         for (name, value) in pairs {
             let value = value.as_ref();
             let set = (!value.is_empty()).then(|| value.to_owned());
-            match name.as_ref() {
-                vars::TOKEN => env.token = set.map(Secret::new),
-                vars::ACCESS_KEY => env.access_key = set.map(Secret::new),
-                vars::CONFIG_DIR => env.config_dir = set,
-                vars::API_URL => env.api_url = set,
-                vars::HOME => env.home = set,
-                vars::HTTP_TIMEOUT => env.http_timeout = set,
+            let text = || set.as_ref().map(|value| value.to_string_lossy().into_owned());
+            let secret = || text().map(|text| text.trim().to_owned()).filter(|text| !text.is_empty()).map(Secret::new);
+            match name.as_ref().to_str() {
+                Some(vars::TOKEN) => env.token = secret(),
+                Some(vars::ACCESS_KEY) => env.access_key = secret(),
+                Some(vars::CONFIG_DIR) => env.config_dir = set,
+                Some(vars::API_URL) => env.api_url = text(),
+                Some(vars::HOME) => env.home = set,
+                Some(vars::HTTP_TIMEOUT) => env.http_timeout = text(),
                 _ => {}
             }
         }
@@ -91,12 +100,12 @@ pub struct FlagOverrides {
     /// The API base URL.
     pub api_url: Option<String>,
     /// The config folder.
-    pub config_dir: Option<String>,
+    pub config_dir: Option<PathBuf>,
 }
 
 impl FlagOverrides {
     /// The values of `--api-url` and `--config-dir`, where given.
-    pub fn new(api_url: Option<String>, config_dir: Option<String>) -> Self {
+    pub fn new(api_url: Option<String>, config_dir: Option<PathBuf>) -> Self {
         FlagOverrides { api_url, config_dir }
     }
 }
@@ -281,11 +290,11 @@ pub struct NoConfigDir;
 /// assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("/home/ada/sky"));
 /// ```
 pub fn config_dir(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<PathBuf, NoConfigDir> {
-    let home = env.home.as_deref();
-    let chosen = flags.config_dir.as_deref().filter(|dir| !dir.is_empty()).or(env.config_dir.as_deref());
-    match chosen {
+    let home = env.home.as_deref().map(Path::new);
+    let from_flag = flags.config_dir.as_deref().filter(|dir| !dir.as_os_str().is_empty());
+    match from_flag.or(env.config_dir.as_deref().map(Path::new)) {
         Some(dir) => expand_home(dir, home),
-        None => home.map(|home| PathBuf::from(home).join(".config").join("skytells")).ok_or(NoConfigDir),
+        None => home.map(|home| home.join(".config").join("skytells")).ok_or(NoConfigDir),
     }
 }
 
@@ -294,13 +303,11 @@ pub fn credentials_path(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<Path
     Ok(config_dir(flags, env)?.join(CREDENTIALS_FILE))
 }
 
-fn expand_home(dir: &str, home: Option<&str>) -> Result<PathBuf, NoConfigDir> {
-    match dir.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-            let home = home.ok_or(NoConfigDir)?;
-            Ok(PathBuf::from(home).join(rest.trim_start_matches('/')))
-        }
-        _ => Ok(PathBuf::from(dir)),
+/// `~` or `~/rest` is the home folder; `~other` is a folder named so.
+fn expand_home(dir: &Path, home: Option<&Path>) -> Result<PathBuf, NoConfigDir> {
+    match dir.strip_prefix("~") {
+        Ok(rest) => Ok(home.ok_or(NoConfigDir)?.join(rest)),
+        Err(_) => Ok(dir.to_path_buf()),
     }
 }
 
@@ -329,6 +336,20 @@ mod tests {
         let resolved = resolve_credentials(&EnvSnapshot::default(), None);
         assert!(resolved.require_token().unwrap_err().to_string().starts_with("You are not authenticated"));
         assert!(resolved.require_access_key().unwrap_err().to_string().starts_with("Access key required"));
+    }
+
+    #[test]
+    fn credentials_are_trimmed_once_and_folders_keep_their_bytes() {
+        let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", format!("  {}\n", valid_token())), ("SKYTELLS_ACCESS_KEY", " \t ".into())]);
+        assert_eq!(env.token().unwrap().expose(), valid_token());
+        assert!(env.access_key().is_none(), "only whitespace counts as unset");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let odd = OsStr::from_bytes(b"/tmp/caf\xe9");
+            let env = EnvSnapshot::from_pairs([(OsStr::new("SKYTELLS_CONFIG_DIR"), odd)]);
+            assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap().as_os_str(), odd);
+        }
     }
 
     #[test]
