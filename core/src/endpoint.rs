@@ -6,12 +6,18 @@ use core::net::{IpAddr, Ipv6Addr};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EndpointError {
-    /// Not an absolute URL with a host.
+    /// Not an absolute URL with a host and a valid port, or one with a query or fragment.
     #[error("`{url}` is not an absolute http(s) URL")]
     Invalid {
         /// The URL, sanitized for display.
         url: String,
     },
+    /// A user name or password in the URL: refused rather than ignored, since it would
+    /// otherwise be shown wherever the URL is (messages, `--json`, logs).
+    #[error(
+        "the URL carries a user name or password; remove it (credentials come from `login`, `link` or the environment)"
+    )]
+    UserInfo,
     /// A scheme other than http or https.
     #[error("`{url}` must use https (got `{scheme}`)")]
     UnsupportedScheme {
@@ -40,9 +46,20 @@ pub enum EndpointError {
 pub fn check_endpoint(url: &str) -> Result<http::Uri, EndpointError> {
     let invalid = || EndpointError::Invalid { url: crate::sanitize_for_display(url) };
     let uri: http::Uri = url.parse().map_err(|_| invalid())?;
+    if uri.authority().is_some_and(|authority| authority.as_str().contains('@')) {
+        return Err(EndpointError::UserInfo);
+    }
     let host = uri.host().filter(|host| !host.is_empty()).ok_or_else(invalid)?;
     if uri.query().is_some() || url.contains('#') {
         return Err(invalid());
+    }
+    // `http::Uri` accepts any text after the host's colon and reports no port for it.
+    let after_host =
+        uri.authority().map(|authority| authority.as_str()).and_then(|authority| authority.strip_prefix(host));
+    match after_host.map(|rest| rest.strip_prefix(':').map(str::parse::<u16>)) {
+        None | Some(Some(Ok(1..))) => {}
+        Some(None) if after_host == Some("") => {}
+        _ => return Err(invalid()),
     }
     match uri.scheme_str() {
         Some("https") => Ok(uri),
@@ -91,5 +108,10 @@ mod tests {
         assert!(matches!(check_endpoint("/relative"), Err(EndpointError::Invalid { .. })));
         assert!(matches!(check_endpoint("https://x.test/t?a=b"), Err(EndpointError::Invalid { .. })));
         assert!(matches!(check_endpoint("https://x.test/t#f"), Err(EndpointError::Invalid { .. })));
+        assert_eq!(check_endpoint("http://ada:s3cret@127.0.0.1:8080"), Err(EndpointError::UserInfo));
+        assert_eq!(check_endpoint("https://token@x.test/"), Err(EndpointError::UserInfo));
+        assert!(matches!(check_endpoint("http://127.0.0.1:99999/"), Err(EndpointError::Invalid { .. })));
+        assert!(matches!(check_endpoint("http://127.0.0.1:0/"), Err(EndpointError::Invalid { .. })));
+        assert!(matches!(check_endpoint("http://127.0.0.1:8x/"), Err(EndpointError::Invalid { .. })));
     }
 }

@@ -5,8 +5,8 @@
 //! machine through `ps`. Only the API URL and the config folder, which are not secret,
 //! have flags.
 
-use std::fmt;
 use std::ffi::{OsStr, OsString};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{AccessKey, ApiBase, ApiUrlError, Credentials, FormatError, MissingCredential, PersonalAccessToken};
@@ -340,7 +340,10 @@ mod tests {
 
     #[test]
     fn credentials_are_trimmed_once_and_folders_keep_their_bytes() {
-        let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", format!("  {}\n", valid_token())), ("SKYTELLS_ACCESS_KEY", " \t ".into())]);
+        let env = EnvSnapshot::from_pairs([
+            ("SKYTELLS_TOKEN", format!("  {}\n", valid_token())),
+            ("SKYTELLS_ACCESS_KEY", " \t ".into()),
+        ]);
         assert_eq!(env.token().unwrap().expose(), valid_token());
         assert!(env.access_key().is_none(), "only whitespace counts as unset");
         #[cfg(unix)]
