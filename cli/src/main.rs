@@ -79,7 +79,8 @@ fn init_logging(context: &Context, verbose: u8) {
     use tracing_subscriber::filter::LevelFilter;
     let from_env = context.var("SKYTELLS_LOG").map(|level| {
         level.parse::<LevelFilter>().unwrap_or_else(|_| {
-            context.warn(format!("SKYTELLS_LOG={level} is not a level (error, warn, info, debug, trace); using debug"));
+            let shown = skytells_auth::sanitize_for_display(level);
+            context.warn(format!("SKYTELLS_LOG={shown} is not a level (error, warn, info, debug, trace); using debug"));
             LevelFilter::DEBUG
         })
     });

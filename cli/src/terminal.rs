@@ -15,6 +15,8 @@ const MIN_SPINNER_WIDTH: u16 = 20;
 /// Facts about the standard streams, read once.
 #[derive(Debug, Clone, Copy)]
 pub struct Terminal {
+    /// `TERM=dumb`: a terminal that cannot move the cursor or clear a line.
+    pub dumb: bool,
     /// Standard input is a terminal (prompts are possible).
     pub stdin: bool,
     /// Standard error is a terminal.
@@ -30,7 +32,7 @@ impl Terminal {
         let stderr = std::io::stderr().is_terminal();
         let stdout = std::io::stdout().is_terminal();
         let color = color.unwrap_or(stdout && stderr && !no_color && !dumb);
-        Terminal { stdin: std::io::stdin().is_terminal(), stderr, color }
+        Terminal { dumb, stdin: std::io::stdin().is_terminal(), stderr, color }
     }
 
     /// `text` in green, when colour is on.
@@ -62,10 +64,10 @@ impl Terminal {
     }
 
     /// A spinner on stderr showing `message`, when stderr is a terminal wide enough for
-    /// one; otherwise `message` is printed once as a plain line.
+    /// one that can clear a line; otherwise `message` is printed once as a plain line.
     pub fn spinner(&self, message: &str) -> Option<Spinner> {
         let width = terminal_size::terminal_size_of(std::io::stderr()).map(|(width, _)| width.0).unwrap_or(0);
-        if !self.stderr || width < MIN_SPINNER_WIDTH {
+        if !self.stderr || self.dumb || width < MIN_SPINNER_WIDTH {
             eprintln!("{message}");
             return None;
         }

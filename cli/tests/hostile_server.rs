@@ -65,7 +65,7 @@ fn broken_device_authorization_answers() {
             name: "oversized body",
             scenario: |s| s.breaks = broken(Endpoint::Device, Breakage::Oversized { bytes: 4 << 20 }),
             code: 1,
-            says: "could not reach the Skytells API: response too large",
+            says: "the Skytells API sent an answer larger than the limit (response too large",
             within: SECONDS_5,
         },
         Case {

@@ -320,3 +320,40 @@ fn ctrl_c_at_the_hidden_prompt_exits_130_and_gives_the_terminal_its_echo_back() 
     assert!(!run.stdout.contains(" -echo "), "{run:?}");
     assert!(!sandbox.credentials().exists());
 }
+
+#[test]
+fn a_dumb_terminal_gets_plain_lines_and_no_escape_sequences() {
+    let sandbox = Sandbox::new(|scenario| scenario.approve_after_polls = Some(1));
+    let mut command = sandbox.command(&["login", "--no-browser"]);
+    command.env("TERM", "dumb");
+    let run = common::in_terminal(&command, TypeWhen::Never, "", 100);
+    assert!(run.stdout.contains("Authenticated successfully!"), "{run:?}");
+    assert!(run.stdout.contains("Waiting for authorization..."), "{run:?}");
+    assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('⠋'), "{run:?}");
+}
+
+#[test]
+fn a_prefilled_link_to_another_site_is_neither_shown_nor_opened() {
+    // RFC 8628 §5.4: the pre-filled link points elsewhere than the verification page.
+    let sandbox = Sandbox::new(|scenario| {
+        scenario.verification_uri = Some("https://verify.example/device".into());
+        scenario.approve_after_polls = Some(0);
+    });
+    let (browser, opened) = sandbox.browser_recorder();
+    let mut command = sandbox.command(&["login"]);
+    command.env("BROWSER", &browser).env("DISPLAY", ":0");
+    let run = sandbox.run_command(command, "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), "https://verify.example/device");
+    assert!(!run.all().contains(&sandbox.emulator.url()), "the other site's link was shown: {}", run.all());
+}
+
+#[test]
+fn an_unusable_log_level_is_shown_without_its_escape_sequences() {
+    let sandbox = Sandbox::new(|_| {});
+    let mut command = sandbox.command(&["whoami", "--offline"]);
+    command.env("SKYTELLS_LOG", "\u{1b}]0;pwned\u{7}\u{1b}[2Jloud");
+    let run = sandbox.run_command(command, "");
+    assert!(run.stderr.contains("is not a level"), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'), "{:?}", run.stderr);
+}

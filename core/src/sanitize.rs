@@ -4,7 +4,9 @@
 pub const MAX_DISPLAY_CHARS: usize = 300;
 
 /// Removes what could rewrite a terminal or hide text: control characters (C0, DEL, C1,
-/// which covers ANSI escape sequences' introducer), and Unicode bidirectional overrides.
+/// which covers ANSI escape sequences' introducer), Unicode bidirectional overrides,
+/// zero-width characters and the byte order mark (a code must not hide characters), and
+/// the line and paragraph separators.
 /// The result is cut to [`MAX_DISPLAY_CHARS`] characters.
 ///
 /// ```
@@ -24,7 +26,17 @@ pub fn sanitize_for_display(text: &str) -> String {
 }
 
 fn is_unsafe_for_terminal(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}'
+        )
 }
 
 /// The URL, if it is one a CLI may hand to a browser: `http` or `https`, with a host, and
@@ -55,6 +67,8 @@ mod tests {
         assert_eq!(sanitize_for_display("a\u{1b}]0;title\u{7}b"), "a]0;titleb");
         assert_eq!(sanitize_for_display("pay\u{202E}lapyap"), "paylapyap");
         assert_eq!(sanitize_for_display("x\u{9b}31mred"), "x31mred");
+        assert_eq!(sanitize_for_display("AB\u{200B}CD-\u{FEFF}12\u{2060}34\u{200D}"), "ABCD-1234");
+        assert_eq!(sanitize_for_display("one\u{2028}two\u{2029}"), "onetwo");
     }
 
     #[test]

@@ -159,7 +159,9 @@ pub fn in_terminal(command: &Command, when: TypeWhen<'_>, input: &str, columns: 
             script.env(name, value);
         }
     }
-    script.env("TERM", "xterm");
+    if command.get_envs().all(|(name, _)| name != "TERM") {
+        script.env("TERM", "xterm");
+    }
     let mut child = script.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let (chunks_tx, chunks) = std::sync::mpsc::channel::<Vec<u8>>();

@@ -224,7 +224,11 @@ impl DeviceAuthorization {
             .map_err(bad)?;
         let verification_uri = crate::openable_url(verification_uri)
             .ok_or_else(|| bad(BodyError::BadField { field: "verification_uri", problem: "not an http(s) URL" }))?;
-        let complete = wire::optional_str(object, "verification_uri_complete").and_then(crate::openable_url);
+        // RFC 8628 §5.4: a pre-filled link to another site than the verification page is
+        // how a phishing code would be dressed up; such a link is not used.
+        let complete = wire::optional_str(object, "verification_uri_complete")
+            .and_then(crate::openable_url)
+            .filter(|complete| same_origin(complete, verification_uri));
         let lifetime = wire::optional_seconds(object, "expires_in").map_err(bad)?;
         let interval = wire::optional_seconds(object, "interval").map_err(bad)?;
         Ok(DeviceAuthorization {
@@ -236,6 +240,19 @@ impl DeviceAuthorization {
             interval: clamp_seconds(interval, bounds.default_interval, bounds.min_interval, bounds.max_interval),
         })
     }
+}
+
+/// Whether two URLs have the same scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |url: &str| {
+        let uri: http::Uri = url.parse().ok()?;
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            _ => Some(80),
+        });
+        Some((uri.scheme_str()?.to_ascii_lowercase(), uri.host()?.to_ascii_lowercase(), port))
+    };
+    origin(a).is_some_and(|origin_a| origin(b) == Some(origin_a))
 }
 
 fn clamp_seconds(value: Option<f64>, default: Duration, min: Duration, max: Duration) -> Duration {
@@ -273,6 +290,25 @@ mod tests {
         assert_eq!(auth(r#","interval":0,"expires_in":-4"#).lifetime, Duration::from_secs(1));
         assert_eq!(auth(r#","interval":1e300,"expires_in":1e300"#).interval, Duration::from_secs(60));
         assert_eq!(auth(r#","interval":1e300,"expires_in":1e300"#).lifetime, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn a_prefilled_link_to_another_site_is_not_used() {
+        let bounds = TimingBounds::default();
+        let read = |complete: &str| {
+            let body = format!(
+                r#"{{"device_code":"d","user_code":"U","verification_uri":"https://id.test/device","verification_uri_complete":"{complete}"}}"#
+            );
+            let answer = response(200, &body);
+            DeviceAuthorization::from_object(&answer, &wire::parse_object(&answer).unwrap(), &bounds)
+                .unwrap()
+                .verification_uri_complete
+        };
+        assert_eq!(read("https://id.test/device?user_code=U").as_deref(), Some("https://id.test/device?user_code=U"));
+        assert_eq!(read("https://ID.test:443/device?c=U").as_deref(), Some("https://ID.test:443/device?c=U"));
+        assert_eq!(read("https://evil.test/device?user_code=U"), None);
+        assert_eq!(read("http://id.test/device?user_code=U"), None);
+        assert_eq!(read("https://id.test:8443/device?user_code=U"), None);
     }
 
     #[test]

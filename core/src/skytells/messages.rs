@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::error::{ApiError, TOKENS_PAGE};
 use super::Scope;
-use crate::{FlowFailure, RequestError};
+use crate::{FlowFailure, RequestError, TransportErrorKind};
 
 /// An error from the Skytells API, as the guide words it, with the fix.
 ///
@@ -71,6 +71,9 @@ pub fn request_error(error: &RequestError) -> String {
         RequestError::InvalidRequest(problem) => {
             format!("could not build the request ({problem}); nothing was sent. Check the credential and SKYTELLS_API_URL.")
         }
+        RequestError::Transport(error) if error.kind == TransportErrorKind::BodyTooLarge => format!(
+            "the Skytells API sent an answer larger than the limit ({error}); nothing of it was used. Check SKYTELLS_API_URL."
+        ),
         RequestError::Transport(error) => {
             format!("could not reach the Skytells API: {error}. Check your network connection and SKYTELLS_API_URL.")
         }
@@ -163,7 +166,7 @@ pub fn duration_phrase(duration: Duration) -> String {
 mod tests {
     use super::*;
     use crate::skytells::{classify_failure, CredentialKind};
-    use crate::{TransportError, TransportErrorKind};
+    use crate::TransportError;
 
     fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
         http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
