@@ -60,26 +60,40 @@ impl Request {
     }
 }
 
-/// Reads one request, or `None` if the peer sent nothing usable.
-pub fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>> {
+/// The longest request line read (method, target, version).
+pub const MAX_REQUEST_LINE: usize = 8 * 1024;
+/// The most header bytes read.
+pub const MAX_HEADERS: usize = 64 * 1024;
+
+/// What came in on a connection.
+#[derive(Debug)]
+pub enum Incoming {
+    /// A request, read whole.
+    Request(Request),
+    /// A request line or headers over the bounds, refused with this status before more
+    /// was read (414 or 431).
+    TooLarge(u16),
+    /// Nothing usable.
+    Nothing,
+}
+
+/// Reads one request, reading no more than the bounds allow: a request line of at most
+/// [`MAX_REQUEST_LINE`] bytes, [`MAX_HEADERS`] of headers, and a body of at most 1 MiB.
+pub fn read_request(stream: &mut TcpStream) -> io::Result<Incoming> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
+    let Some(line) = bounded_line(&mut reader, MAX_REQUEST_LINE)? else { return Ok(Incoming::TooLarge(414)) };
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Ok(None);
+        return Ok(Incoming::Nothing);
     };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut headers = BTreeMap::new();
-    let mut head_bytes = line.len();
+    let mut left = MAX_HEADERS;
     loop {
-        let mut header = String::new();
-        let read = reader.read_line(&mut header)?;
-        head_bytes += read;
-        if read == 0 || header == "\r\n" || header == "\n" || head_bytes > MAX_REQUEST_BYTES {
+        let Some(header) = bounded_line(&mut reader, left)? else { return Ok(Incoming::TooLarge(431)) };
+        left -= header.len();
+        if header.is_empty() || header == "\r\n" || header == "\n" {
             break;
         }
         if let Some((name, value)) = header.split_once(':') {
@@ -89,7 +103,18 @@ pub fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>> {
     let length: usize = headers.get("content-length").and_then(|value| value.parse().ok()).unwrap_or(0);
     let mut body = vec![0; length.min(MAX_REQUEST_BYTES)];
     reader.read_exact(&mut body)?;
-    Ok(Some(Request { method: method.to_owned(), path: path.to_owned(), query: parse_form(query), headers, body }))
+    let request = Request { method: method.to_owned(), path: path.to_owned(), query: parse_form(query), headers, body };
+    Ok(Incoming::Request(request))
+}
+
+/// One line of at most `limit` bytes (`None` when it is longer); empty at end of input.
+fn bounded_line(reader: &mut impl BufRead, limit: usize) -> io::Result<Option<String>> {
+    let mut bytes = Vec::new();
+    reader.take(limit as u64 + 1).read_until(b'\n', &mut bytes)?;
+    if bytes.len() > limit {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// A response to write.

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use routes::{DEFAULT_SCOPES, VALID_SCOPES};
 pub use scenario::{Break, Breakage, Dialect, Endpoint, Fault, Scenario, User};
-pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo};
+pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo, LOG_CAPACITY, MAX_LOGGED_PATH};
 
 use routes::Reply;
 use state::State;
@@ -52,7 +52,10 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panicking request thread must not take the emulator down with it.
+        // The lock stays usable after a panic in a request thread. That keeps a test's
+        // emulator alive in debug builds; in release builds a panic aborts, which is why
+        // every knob is checked where it comes in (`Scenario::validate`) and no request
+        // can make a handler panic.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -184,7 +187,7 @@ impl Emulator {
         let deadline = Instant::now() + timeout;
         let mut state = self.shared.lock();
         loop {
-            if state.log.iter().filter(|entry| entry.path == routes::TOKEN_PATH).count() >= count {
+            if state.polls_seen >= count {
                 return true;
             }
             let Some(left) = deadline.checked_duration_since(Instant::now()) else { return false };
@@ -192,9 +195,14 @@ impl Emulator {
         }
     }
 
-    /// Every request so far.
+    /// The requests so far, oldest first (the most recent [`LOG_CAPACITY`] of them).
     pub fn log(&self) -> Vec<LogEntry> {
-        self.shared.lock().log.clone()
+        self.shared.lock().log.iter().cloned().collect()
+    }
+
+    /// How many requests were dropped from the log to keep it bounded.
+    pub fn log_dropped(&self) -> u64 {
+        self.shared.lock().log_dropped
     }
 
     /// The token polls so far.
@@ -239,8 +247,28 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, base_url: String) {
     }
 }
 
+/// A path as the log keeps it: at most [`MAX_LOGGED_PATH`] bytes.
+fn logged_path(path: &str) -> String {
+    if path.len() <= MAX_LOGGED_PATH {
+        return path.to_owned();
+    }
+    let mut end = MAX_LOGGED_PATH;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &path[..end])
+}
+
 fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
-    let Ok(Some(request)) = http::read_request(&mut stream) else { return };
+    let request = match http::read_request(&mut stream) {
+        Ok(http::Incoming::Request(request)) => request,
+        Ok(http::Incoming::TooLarge(status)) => {
+            let _ = http::Response::json(status, &serde_json::json!({ "error": "request too large" }))
+                .write_to(&mut stream);
+            return;
+        }
+        _ => return,
+    };
     let now = shared.clock.now();
     let decision = {
         let mut state = shared.lock();
@@ -252,7 +280,7 @@ fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
         let entry = LogEntry {
             at_ms: state.elapsed_ms(now),
             method: request.method.clone(),
-            path: request.path.clone(),
+            path: logged_path(&request.path),
             status,
             content_type: request.header("content-type").map(str::to_owned),
             user_agent: request.header("user-agent").map(str::to_owned),
@@ -260,7 +288,8 @@ fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
             body: String::from_utf8_lossy(&request.body[..request.body.len().min(4096)]).into_owned(),
             note: decision.note.clone(),
         };
-        state.log.push(entry);
+        let is_poll = entry.path == routes::TOKEN_PATH;
+        state.record(entry, is_poll);
         decision
     };
     shared.changed.notify_all();

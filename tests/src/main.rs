@@ -108,6 +108,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(message) if message.starts_with(USAGE_PREFIX) => {
+            eprintln!("skytells-emulator: {message}");
+            ExitCode::from(2)
+        }
         Err(message) => {
             eprintln!("skytells-emulator: {message}");
             ExitCode::FAILURE
@@ -138,8 +142,13 @@ fn scenario(args: &ServeArgs) -> Scenario {
     }
 }
 
+/// How a usage error's message starts (exit status 2).
+const USAGE_PREFIX: &str = "invalid option: ";
+
 fn start(args: &ServeArgs) -> Result<Emulator, String> {
-    let emulator = Emulator::start_on(args.port, scenario(args))
+    let scenario = scenario(args);
+    scenario.validate().map_err(|problem| format!("{USAGE_PREFIX}{problem}"))?;
+    let emulator = Emulator::start_on(args.port, scenario)
         .map_err(|error| format!("cannot listen on 127.0.0.1:{}: {error}", args.port))?;
     for token in &args.tokens {
         emulator.add_token(token, &[]);

@@ -170,8 +170,8 @@ fn device_authorization(state: &mut State, request: &Request, base_url: &str, no
     let scopes = if scopes.is_empty() { DEFAULT_SCOPES.map(str::to_owned).to_vec() } else { scopes };
     let user_code = hostile(&scenario, &state.mint_user_code());
     let device_code = format!("dc_{:016x}{:016x}", state.next_random(), state.next_random());
-    let lifetime = Duration::from_secs_f64(scenario.expires_in.unwrap_or(900.0).max(0.0));
-    let interval = Duration::from_secs_f64(scenario.interval.unwrap_or(5.0).clamp(0.0, 86_400.0));
+    let lifetime = seconds(scenario.expires_in.unwrap_or(900.0));
+    let interval = seconds(scenario.interval.unwrap_or(5.0)).min(Duration::from_secs(86_400));
     state.devices.push(DeviceGrant {
         device_code: device_code.clone(),
         user_code: user_code.clone(),
@@ -251,9 +251,7 @@ fn poll(state: &mut State, request: &Request, now: Instant) -> Decision {
         }
         let polls_answered = grant.polls - 1;
         grant.status == DeviceStatus::Pending
-            && (scenario
-                .auto_approve_after
-                .is_some_and(|after| now >= grant.issued_at + Duration::from_secs_f64(after))
+            && (scenario.auto_approve_after.is_some_and(|after| now >= grant.issued_at + seconds(after))
                 || scenario.approve_after_polls.is_some_and(|count| polls_answered >= count))
     };
     if approve_now {
@@ -287,6 +285,15 @@ fn poll(state: &mut State, request: &Request, now: Instant) -> Decision {
         }
     };
     Decision::full(response)
+}
+
+/// A knob's seconds as a duration the emulator can add to an instant: zero for anything
+/// not positive, and never past [`crate::scenario::MAX_SECONDS`].
+fn seconds(value: f64) -> Duration {
+    if value.is_nan() || value <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(value.min(crate::scenario::MAX_SECONDS))
 }
 
 fn unauthorized(scenario: &Scenario, what: &str) -> Response {
@@ -351,12 +358,15 @@ fn site(state: &mut State, request: &Request, base_url: &str) -> Response {
         ("GET", "/_emulator/log") => Response::json(200, &json!(state.log)),
         ("GET", "/_emulator/scenario") => Response::json(200, &json!(state.scenario)),
         ("PUT", "/_emulator/scenario") | ("POST", "/_emulator/scenario") => {
-            match serde_json::from_slice::<Scenario>(&request.body) {
-                Ok(scenario) => {
-                    state.scenario = scenario;
-                    Response::json(200, &json!(state.scenario))
-                }
-                Err(error) => Response::json(400, &json!({ "error": error.to_string() })),
+            match serde_json::from_slice::<Scenario>(&request.body).map_err(|error| error.to_string()) {
+                Ok(scenario) => match scenario.validate() {
+                    Ok(()) => {
+                        state.scenario = scenario;
+                        Response::json(200, &json!(state.scenario))
+                    }
+                    Err(problem) => Response::json(400, &json!({ "error": problem })),
+                },
+                Err(problem) => Response::json(400, &json!({ "error": problem })),
             }
         }
         ("POST", "/_emulator/approve") => control_result(state.approve(&user_code())),

@@ -166,7 +166,38 @@ impl Default for Scenario {
     }
 }
 
+/// The longest time any knob may name: ten years, far past any test, and far from the
+/// limits of `Duration` and `Instant`.
+pub const MAX_SECONDS: f64 = 315_576_000.0;
+
 impl Scenario {
+    /// Checks every number a client or the control API set: times must be finite and at
+    /// most [`MAX_SECONDS`]; the approval delay may not be negative. (`interval` and
+    /// `expires_in` may be zero or negative on purpose: they are what a hostile server
+    /// sends; the emulator itself treats them as zero.)
+    pub fn validate(&self) -> Result<(), String> {
+        let times = [
+            ("interval", self.interval),
+            ("expires_in", self.expires_in),
+            ("auto_approve_after", self.auto_approve_after),
+        ];
+        for (name, value) in times {
+            match value {
+                Some(seconds) if !seconds.is_finite() => {
+                    return Err(format!("{name} must be a finite number of seconds"))
+                }
+                Some(seconds) if seconds.abs() > MAX_SECONDS => {
+                    return Err(format!("{name} must be at most {MAX_SECONDS} seconds (got {seconds:?})"))
+                }
+                Some(seconds) if name == "auto_approve_after" && seconds < 0.0 => {
+                    return Err(format!("{name} must not be negative (got {seconds:?})"))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// The breakage for `endpoint`, if any.
     pub fn breakage(&self, endpoint: Endpoint) -> Option<&Breakage> {
         self.breaks

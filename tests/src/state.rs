@@ -1,6 +1,6 @@
 //! What the emulator remembers: device codes, tokens, access keys, and every request.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -76,6 +76,13 @@ pub struct ProjectInfo {
     pub slug: String,
 }
 
+/// The most requests the log keeps; older ones are dropped and counted, so that a long
+/// run (or a flood) cannot grow the emulator without bound.
+pub const LOG_CAPACITY: usize = 2_000;
+
+/// The longest path kept in a log entry; longer ones are cut with `…`.
+pub const MAX_LOGGED_PATH: usize = 1024;
+
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogEntry {
@@ -110,8 +117,12 @@ pub struct State {
     pub tokens: BTreeMap<String, (Vec<String>, User)>,
     /// Valid access keys and their projects.
     pub access_keys: BTreeMap<String, ProjectInfo>,
-    /// Every request.
-    pub log: Vec<LogEntry>,
+    /// The most recent requests, at most [`LOG_CAPACITY`].
+    pub log: VecDeque<LogEntry>,
+    /// How many older requests were dropped from the log to keep it bounded.
+    pub log_dropped: u64,
+    /// Token polls received, ever (the log may have dropped some).
+    pub polls_seen: usize,
     started: Instant,
     counter: u64,
 }
@@ -124,10 +135,22 @@ impl State {
             devices: Vec::new(),
             tokens: BTreeMap::new(),
             access_keys: BTreeMap::new(),
-            log: Vec::new(),
+            log: VecDeque::new(),
+            log_dropped: 0,
+            polls_seen: 0,
             started,
             counter: 0,
         }
+    }
+
+    /// Adds a request to the log, dropping the oldest one past [`LOG_CAPACITY`].
+    pub fn record(&mut self, entry: LogEntry, is_poll: bool) {
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+            self.log_dropped += 1;
+        }
+        self.log.push_back(entry);
+        self.polls_seen += usize::from(is_poll);
     }
 
     /// Milliseconds since start.
