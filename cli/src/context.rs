@@ -10,10 +10,10 @@ use skytells_auth::skytells::{
 };
 use skytells_auth::Secret;
 use skytells_auth_blocking::BlockingDriver;
-use skytells_auth_store::{CredentialStore, StoreWarning};
+use skytells_auth_store::{CredentialStore, StoreError, StoreWarning};
 
 use crate::args::{Cli, ColorChoice};
-use crate::error::CliError;
+use crate::error::{describe_store_error, CliError};
 use crate::terminal::{Spinner, Terminal};
 
 /// The process's view of the world, for one command.
@@ -133,6 +133,31 @@ impl Context {
     pub fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             eprintln!("{} {message}", self.terminal.yellow("warning:"));
+        }
+    }
+
+    /// The stored credentials, for a command that only reads them. A file that cannot be
+    /// used is only a warning when the environment supplies the credentials (they win
+    /// anyway), or, with `corrupt_is_warning`, when it is merely unparsable.
+    pub fn load_for_reading(
+        &self,
+        store: &CredentialStore,
+        corrupt_is_warning: bool,
+    ) -> Result<Option<Credentials>, CliError> {
+        match store.load() {
+            Ok((credentials, warnings)) => {
+                self.warn_all(&warnings);
+                Ok(credentials)
+            }
+            Err(error) => {
+                let from_env = self.env.token().is_some() || self.env.access_key().is_some();
+                if from_env || (corrupt_is_warning && matches!(error, StoreError::Corrupt { .. })) {
+                    self.warn(describe_store_error(&error));
+                    Ok(None)
+                } else {
+                    Err(error.into())
+                }
+            }
         }
     }
 

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::process::Command;
+
 use common::{token, Sandbox};
 
 #[test]
@@ -93,4 +95,66 @@ fn a_closed_standard_output_is_a_quiet_exit_not_a_crash() {
         assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn the_environment_wins_over_a_credentials_file_that_cannot_be_used() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("cd"), &[]);
+    let corrupt = || sandbox.write_credentials("{ this is not json");
+    let symlinked = || {
+        std::fs::create_dir_all(sandbox.config_dir()).unwrap();
+        let elsewhere = sandbox.home.path().join("elsewhere.json");
+        std::fs::write(&elsewhere, "{}").unwrap();
+        let _ = std::fs::remove_file(sandbox.credentials());
+        std::os::unix::fs::symlink(&elsewhere, sandbox.credentials()).unwrap();
+    };
+    for (what, make) in [("corrupt", &corrupt as &dyn Fn()), ("a symbolic link", &symlinked)] {
+        make();
+        for args in [&["auth", "token"][..], &["whoami"], &["whoami", "--offline"]] {
+            let mut command = sandbox.command(args);
+            command.env("SKYTELLS_TOKEN", token("cd"));
+            let run = sandbox.run_command(command, "");
+            assert_eq!(run.code, Some(0), "{what}, {args:?}: {run:?}");
+            assert!(run.stderr.contains("warning:"), "{what}, {args:?}: the file problem is reported: {}", run.stderr);
+        }
+        // Without the variable, the file problem is the error it always was.
+        let run = sandbox.run(&["auth", "token"], "");
+        assert_ne!(run.code, Some(0), "{what}: {run:?}");
+    }
+}
+
+#[test]
+fn a_loose_file_that_cannot_be_tightened_is_still_read_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    // Another user reads a 0644 file that root owns: it cannot change the mode, and
+    // must not fail because of it. The binary is copied where that user can run it.
+    let sandbox = Sandbox::new(|_| {});
+    let shared = tempfile::Builder::new().prefix("skytells-shared").tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = shared.path().join("skytells");
+    std::fs::copy(env!("CARGO_BIN_EXE_skytells"), &binary).unwrap();
+    let config = shared.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = config.join("credentials.json");
+    std::fs::write(&file, format!(r#"{{"token":"{}"}}"#, token("ab"))).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for args in [&["whoami", "--offline"][..], &["auth", "token"]] {
+        let output = Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+            .arg(&binary)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", shared.path())
+            .env("SKYTELLS_CONFIG_DIR", &config)
+            .env("SKYTELLS_API_URL", sandbox.emulator.url())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.contains("could not be changed to 0600"), "{args:?}: {stderr}");
+    }
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644);
 }

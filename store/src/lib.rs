@@ -65,6 +65,16 @@ pub enum StoreWarning {
         /// The mode it has now.
         now: u32,
     },
+    /// Permissions are looser than they should be and could not be tightened (the file
+    /// belongs to someone else, or sits on a read-only mount); it was read all the same.
+    StillLoose {
+        /// File or folder.
+        path: PathBuf,
+        /// Its mode.
+        mode: u32,
+        /// Why it could not be changed.
+        reason: String,
+    },
     /// An unreadable credentials file was copied aside before being replaced.
     BackedUp {
         /// The unreadable file.
@@ -82,6 +92,11 @@ impl std::fmt::Display for StoreWarning {
             StoreWarning::Tightened { path, was, now } => {
                 write!(f, "{} was accessible to other users (mode {was:04o}); changed it to {now:04o}", path.display())
             }
+            StoreWarning::StillLoose { path, mode, reason } => write!(
+                f,
+                "{} is accessible to other users (mode {mode:04o}) and could not be changed to {FILE_MODE:04o}: {reason}",
+                path.display()
+            ),
             StoreWarning::BackedUp { path, backup, problem } => write!(
                 f,
                 "the credentials file {} could not be read ({problem}); it was kept as {} and replaced",
@@ -126,13 +141,22 @@ impl CredentialStore {
     }
 
     /// Reads the file: `None` when there is none. A file readable by others is tightened
-    /// to 0600, with a warning.
+    /// to 0600 with a warning, or, when that is not possible, only warned about: reading
+    /// never fails because a permission could not be changed.
     pub fn load(&self) -> Result<(Option<Credentials>, Vec<StoreWarning>), StoreError> {
         let Some(bytes) = self.read_existing()? else { return Ok((None, Vec::new())) };
         let credentials =
             Credentials::parse(&bytes).map_err(|problem| StoreError::Corrupt { path: self.path.clone(), problem })?;
-        let warnings = tighten(&self.path, FILE_MODE)?.into_iter().collect();
-        Ok((Some(credentials), warnings))
+        let warning = match tighten(&self.path, FILE_MODE) {
+            Ok(tightened) => tightened,
+            Err(StoreError::Io { path, source, .. }) => Some(StoreWarning::StillLoose {
+                mode: current_mode(&path).unwrap_or_default(),
+                path,
+                reason: source.to_string(),
+            }),
+            Err(other) => return Err(other),
+        };
+        Ok((Some(credentials), warning.into_iter().collect()))
     }
 
     /// Applies `change` to the stored credentials under the lock and writes the result

@@ -7,8 +7,7 @@ use crate::error::CliError;
 /// what the caller asked for. Nothing is sent to the API.
 pub fn run(context: &Context) -> Result<(), CliError> {
     let store = context.store()?;
-    let (file, warnings) = store.load()?;
-    context.warn_all(&warnings);
+    let file = context.load_for_reading(&store, false)?;
     let resolved = context.resolve(file.as_ref());
     let token = resolved.require_token()?;
     context.write_stdout(format!("{}\n", token.value.expose()).as_bytes())

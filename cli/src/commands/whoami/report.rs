@@ -5,10 +5,9 @@ use skytells_auth::skytells::{
     messages, CredentialProblem, FetchIdentity, Identity, Project, Resolved, Sourced, VerifyAccessKey,
 };
 use skytells_auth::Secret;
-use skytells_auth_store::StoreError;
 
 use crate::context::Context;
-use crate::error::{describe_store_error, exit, CliError};
+use crate::error::{exit, CliError};
 use crate::output::{AccessKeyJson, ProjectJson, SourceJson, TokenJson, UserJson, WhoamiJson};
 
 /// Version of the `--json` object; bumped only for incompatible changes.
@@ -79,17 +78,7 @@ pub struct Report {
 pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
     let store = context.store()?;
     let api = context.api()?;
-    let file = match store.load() {
-        Ok((credentials, warnings)) => {
-            context.warn_all(&warnings);
-            credentials
-        }
-        Err(error @ StoreError::Corrupt { .. }) => {
-            context.warn(describe_store_error(&error));
-            None
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let file = context.load_for_reading(&store, true)?;
     let resolved = context.resolve(file.as_ref());
     let mut report = Report {
         status: Status::NotAuthenticated,
