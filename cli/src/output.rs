@@ -87,6 +87,8 @@ pub struct LinkJson<'a> {
 pub struct LogoutJson<'a> {
     pub logged_out: bool,
     pub credentials_file: &'a str,
+    /// Other files removed because they could hold a secret (backups, temporary files).
+    pub removed_files: &'a [String],
 }
 
 /// `skytells whoami --json` (and `auth status --json`).

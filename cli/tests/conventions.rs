@@ -206,7 +206,10 @@ fn login_link_and_logout_speak_json() {
         })
     );
     let logout: Value = serde_json::from_str(&sandbox.run(&["logout", "--force", "--json"], "").stdout).unwrap();
-    assert_eq!(logout, json!({"logged_out": true, "credentials_file": "~/config/credentials.json"}));
+    assert_eq!(
+        logout,
+        json!({"logged_out": true, "credentials_file": "~/config/credentials.json", "removed_files": []})
+    );
 }
 
 #[test]

@@ -98,3 +98,50 @@ fn a_folder_that_cannot_be_written_is_a_clear_error() {
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stderr.starts_with("error: could not create the folder /proc/self/skytells: "), "{}", run.stderr);
 }
+
+/// Every file in the config folder and what it holds.
+fn folder_contents(sandbox: &Sandbox) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(sandbox.config_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .map(|path| {
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&path).unwrap_or_default(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn logout_leaves_no_secret_behind() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    // A corrupt file holding a token, a backup of an earlier one, and the temporary file
+    // of a writer killed at the rename: each holds a secret.
+    sandbox.write_credentials(&format!("{{\"token\": \"{}\", oops", token("ab")));
+    std::fs::write(sandbox.config_dir().join("credentials.json.corrupt-1776076200000"), token("cd")).unwrap();
+    std::fs::write(
+        sandbox.config_dir().join(".credentials.json.tmp-4242"),
+        format!(r#"{{"token":"{}"}}"#, token("ef")),
+    )
+    .unwrap();
+    let run = sandbox.run(&["logout", "--force"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("could not be read; it was removed whole"), "{}", run.stderr);
+    assert!(run.stdout.contains("and 2 other file(s) that could hold them"), "{}", run.stdout);
+    assert_eq!(folder_contents(&sandbox), Vec::<(String, String)>::new(), "not even the lock file is left");
+
+    // A readable file keeps its unknown fields; leftovers go, and so does the lock file.
+    sandbox.write_credentials(&format!(r#"{{"token":"{}","api_key":"legacy"}}"#, token("ab")));
+    std::fs::write(sandbox.config_dir().join(".credentials.json.tmp-7"), token("ab")).unwrap();
+    let run = sandbox.run(&["logout", "--force", "--json"], "");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["removed_files"], serde_json::json!(["~/config/.credentials.json.tmp-7"]));
+    let contents = folder_contents(&sandbox);
+    assert_eq!(contents.len(), 1, "{contents:?}");
+    assert_eq!(contents[0].0, "credentials.json");
+    assert!(!contents[0].1.contains("sk_pat_"), "{contents:?}");
+}

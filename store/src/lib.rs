@@ -116,11 +116,26 @@ pub struct Updated<T> {
     pub warnings: Vec<StoreWarning>,
 }
 
+/// What a logout removed.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct LoggedOut {
+    /// Whether a login (token or access key) was stored.
+    pub had_login: bool,
+    /// The credentials file could not be read and was removed whole: logout removes
+    /// every stored secret, and it may have held one.
+    pub removed_unreadable: bool,
+    /// Other files that could hold a secret and were removed: backups of unreadable
+    /// files, temporary files of writers that were killed.
+    pub removed_leftovers: Vec<PathBuf>,
+}
+
 /// The lock on the credentials file; released when dropped (the OS releases it when the
 /// file is closed, also when a writer is killed).
 #[derive(Debug)]
 struct LockHeld {
     _file: File,
+    path: PathBuf,
 }
 
 /// The credentials file at one path.
@@ -193,6 +208,69 @@ impl CredentialStore {
         Ok(Updated { value, warnings })
     }
 
+    /// Removes the login (token, access key, scopes, timestamp) and every other copy of a
+    /// secret the folder may hold: backups of unreadable files, temporary files of killed
+    /// writers, and, when the file cannot be read, the file itself. Unknown fields of a
+    /// readable file stay. The lock file goes too. Nothing is done when the folder does
+    /// not exist.
+    pub fn log_out(&self) -> Result<LoggedOut, StoreError> {
+        let dir = self.dir();
+        if fs::symlink_metadata(&dir).is_err() {
+            return Ok(LoggedOut::default());
+        }
+        let held = self.lock(&dir)?;
+        let mut done = LoggedOut::default();
+        if let Some(bytes) = self.read_existing()? {
+            match Credentials::parse(&bytes) {
+                Ok(mut credentials) => {
+                    done.had_login = credentials.token().is_some() || credentials.access_key().is_some();
+                    credentials.clear_login();
+                    if credentials.is_empty() {
+                        remove_if_present(&self.path)?;
+                    } else {
+                        self.write_atomically(&held, &dir, &credentials.to_bytes())?;
+                    }
+                }
+                Err(_) => {
+                    remove_if_present(&self.path)?;
+                    done.removed_unreadable = true;
+                }
+            }
+        }
+        for leftover in self.leftovers(&dir) {
+            remove_if_present(&leftover)?;
+            done.removed_leftovers.push(leftover);
+        }
+        // Removed while held: a writer that opened it meanwhile sees it is gone and opens
+        // the next one (see `lock`), so no two writers ever hold different lock files.
+        remove_if_present(&held.path)?;
+        drop(held);
+        sync_dir(&dir)?;
+        Ok(done)
+    }
+
+    /// Files beside the credentials file that may hold a secret: backups of unreadable
+    /// files and temporary files, oldest name first.
+    pub fn leftovers(&self, dir: &Path) -> Vec<PathBuf> {
+        let (backup, temp) = (format!("{}.corrupt-", self.file_name()), self.temp_prefix());
+        let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                name.starts_with(&backup) || name.starts_with(&temp)
+            })
+            .map(|entry| entry.path())
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// The folder holding the credentials file.
+    pub fn folder(&self) -> PathBuf {
+        self.dir()
+    }
+
     fn dir(&self) -> PathBuf {
         match self.path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -218,14 +296,19 @@ impl CredentialStore {
         fs::read(&self.path).map(Some).map_err(|source| io_error("read", &self.path, source))
     }
 
-    /// Takes the exclusive lock that serializes rewrites between processes.
+    /// Takes the exclusive lock that serializes rewrites between processes. A logout
+    /// removes the lock file while holding it; a writer that was waiting on the removed
+    /// file finds the path no longer names it, and locks the path's new file instead.
     fn lock(&self, dir: &Path) -> Result<LockHeld, StoreError> {
-        let name = format!(".{}.lock", self.file_name());
-        let lock_path = dir.join(name);
-        let lock = private_options().read(true).write(true).create(true).truncate(false).open(&lock_path);
-        let lock = lock.map_err(|source| io_error("create the lock file", &lock_path, source))?;
-        lock.lock().map_err(|source| io_error("lock", &lock_path, source))?;
-        Ok(LockHeld { _file: lock })
+        let lock_path = dir.join(format!(".{}.lock", self.file_name()));
+        loop {
+            let lock = private_options().read(true).write(true).create(true).truncate(false).open(&lock_path);
+            let lock = lock.map_err(|source| io_error("create the lock file", &lock_path, source))?;
+            lock.lock().map_err(|source| io_error("lock", &lock_path, source))?;
+            if still_named(&lock, &lock_path) {
+                return Ok(LockHeld { _file: lock, path: lock_path });
+            }
+        }
     }
 
     fn back_up(&self, bytes: &[u8], now_ms: u64) -> Result<PathBuf, StoreError> {
@@ -279,6 +362,21 @@ impl CredentialStore {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| "credentials.json".into())
     }
+}
+
+/// Whether `path` still names the open `file` (it was not removed or replaced).
+#[cfg(unix)]
+fn still_named(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_named(_file: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 fn io_error(action: &'static str, path: &Path, source: io::Error) -> StoreError {

@@ -22,8 +22,10 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         Err(StoreError::Corrupt { .. }) => true,
         Err(error) => return Err(error.into()),
     };
-    if !stored {
-        report(context, args.json, false, &format!("Not logged in: {path} holds no token or access key."), &path)?;
+    let leftovers = store.leftovers(&store.folder());
+    if !stored && leftovers.is_empty() {
+        let message = format!("Not logged in: {path} holds no token or access key.");
+        report(context, args.json, false, &message, &path, &[])?;
         warn_env_still_set(context);
         return Ok(());
     }
@@ -34,22 +36,47 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
             ));
         }
         if !prompt::confirm(&format!("Log out? This removes the stored token and access key from {path}."))? {
-            report(context, args.json, false, "Logout cancelled; nothing was removed.", &path)?;
+            report(context, args.json, false, "Logout cancelled; nothing was removed.", &path, &[])?;
             return Ok(());
         }
     }
-    let updated = store.update(context.now_ms(), |credentials| credentials.clear_login())?;
-    context.warn_all(&updated.warnings);
-    let done =
-        format!("{} Logged out. Removed the stored token and access key from {path}", context.terminal.green("✔"));
-    report(context, args.json, true, &done, &path)?;
+    let done = store.log_out()?;
+    if done.removed_unreadable {
+        context.warn(format!("{path} could not be read; it was removed whole, since it may have held a token"));
+    }
+    let removed: Vec<String> = done.removed_leftovers.iter().map(|file| context.display_path(file)).collect();
+    let message = match (stored, removed.is_empty()) {
+        (true, true) => {
+            format!("{} Logged out. Removed the stored token and access key from {path}", context.terminal.green("✔"))
+        }
+        (true, false) => format!(
+            "{} Logged out. Removed the stored token and access key from {path}, and {} other file(s) that could hold them: {}",
+            context.terminal.green("✔"),
+            removed.len(),
+            removed.join(", ")
+        ),
+        (false, _) => format!(
+            "{} Removed {} file(s) that could hold a token or key: {}",
+            context.terminal.green("✔"),
+            removed.len(),
+            removed.join(", ")
+        ),
+    };
+    report(context, args.json, true, &message, &path, &removed)?;
     warn_env_still_set(context);
     Ok(())
 }
 
-fn report(context: &Context, json: bool, logged_out: bool, message: &str, path: &str) -> Result<(), CliError> {
+fn report(
+    context: &Context,
+    json: bool,
+    logged_out: bool,
+    message: &str,
+    path: &str,
+    removed_files: &[String],
+) -> Result<(), CliError> {
     if json {
-        context.print_json(&LogoutJson { logged_out, credentials_file: path })
+        context.print_json(&LogoutJson { logged_out, credentials_file: path, removed_files })
     } else {
         context.say(message)
     }
