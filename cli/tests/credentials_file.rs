@@ -145,3 +145,21 @@ fn logout_leaves_no_secret_behind() {
     assert_eq!(contents[0].0, "credentials.json");
     assert!(!contents[0].1.contains("sk_pat_"), "{contents:?}");
 }
+
+#[test]
+fn valid_json_the_node_cli_may_write_is_read_not_called_corrupt() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_access_key("sk_proj_new", "New");
+    // A lone surrogate escape (JSON.parse accepts it) and nesting deeper than serde_json's
+    // default limit of 128, in fields this CLI does not know.
+    let unknown = format!(r#""emoji": "\ud83d", "deep": {}1{}"#, "[".repeat(200), "]".repeat(200));
+    sandbox.write_credentials(&format!(r#"{{"token": "{}", {unknown}}}"#, token("ab")));
+    let run = sandbox.run(&["link", "sk_proj_new"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(!run.stderr.contains("could not be read"), "{}", run.stderr);
+    let written = std::fs::read_to_string(sandbox.credentials()).unwrap();
+    assert!(written.contains(r#""emoji": "\ud83d""#) && written.contains(&"[".repeat(200)), "{written}");
+    assert!(written.contains(&token("ab")) && written.contains("sk_proj_new"), "{written}");
+    let backups = folder_contents(&sandbox).into_iter().filter(|(name, _)| name.contains(".corrupt-")).count();
+    assert_eq!(backups, 0, "nothing was moved aside");
+}

@@ -327,6 +327,14 @@ mod tests {
     }
 
     #[test]
+    fn unknown_values_nested_past_serde_jsons_depth_limit_are_kept() {
+        let deep = format!(r#"{{"token":"sk_pat_a","deep":{}1{}}}"#, "[".repeat(300), "]".repeat(300));
+        let credentials = Credentials::parse(deep.as_bytes()).unwrap();
+        assert_eq!(credentials.token().unwrap().expose(), "sk_pat_a");
+        assert!(String::from_utf8(credentials.to_bytes()).unwrap().contains(&"[".repeat(300)));
+    }
+
+    #[test]
     fn corrupt_files_are_errors_that_do_not_quote_the_file() {
         let error = Credentials::parse(b"{\"token\": \"sk_pat_secret").unwrap_err();
         assert!(matches!(error, CredentialsError::NotJson { .. }));
