@@ -93,9 +93,16 @@ impl Context {
         self.process_env.get(name).map(String::as_str).filter(|value| !value.is_empty())
     }
 
-    /// The credentials file.
+    /// The credentials file. A rewrite that waits for another process's lock says so.
     pub fn store(&self) -> Result<CredentialStore, CliError> {
-        Ok(CredentialStore::new(credentials_path(&self.flags, &self.env)?))
+        let store = CredentialStore::new(credentials_path(&self.flags, &self.env)?);
+        if self.quiet {
+            return Ok(store);
+        }
+        let warning = self.terminal.yellow("warning:");
+        Ok(store.on_lock_wait(move |lock| {
+            eprintln!("{warning} waiting for another skytells process to finish writing (lock {})", lock.display())
+        }))
     }
 
     /// The API to talk to, and the limits to talk under.

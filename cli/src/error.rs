@@ -74,6 +74,10 @@ pub fn describe_store_error(error: &StoreError) -> String {
     match error {
         StoreError::Corrupt { .. } => messages::unreadable_credentials(error),
         StoreError::NotAFile { .. } => messages::credentials_path_taken(error),
+        StoreError::LockTimeout { path, .. } => format!(
+            "{error}. If no other skytells command is running, a stuck process holds it: find it with `fuser {}`",
+            path.display()
+        ),
         other => other.to_string(),
     }
 }

@@ -163,3 +163,32 @@ fn valid_json_the_node_cli_may_write_is_read_not_called_corrupt() {
     let backups = folder_contents(&sandbox).into_iter().filter(|(name, _)| name.contains(".corrupt-")).count();
     assert_eq!(backups, 0, "nothing was moved aside");
 }
+
+#[test]
+fn a_writer_waiting_for_the_lock_says_so_and_gives_up_in_bounded_time() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_access_key("sk_proj_waits", "Waits");
+    let before = format!(r#"{{"token":"{}"}}"#, token("ab"));
+    sandbox.write_credentials(&before);
+    // Another process holds the lock (this test, standing in for a stuck writer).
+    let lock = std::fs::File::create(sandbox.config_dir().join(".credentials.json.lock")).unwrap();
+    lock.lock().unwrap();
+    let started = std::time::Instant::now();
+    let mut child = sandbox.spawn(sandbox.command(&["link", "sk_proj_waits"]));
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(40) {
+            let _ = child.kill();
+            panic!("the writer waited for the lock without a bound");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let took = started.elapsed();
+    let run: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("waiting for another skytells process to finish writing"), "{}", run.stderr);
+    assert!(run.stderr.contains("gave up after 10 s waiting for the lock"), "{}", run.stderr);
+    assert!(took < std::time::Duration::from_secs(40), "took {took:?}");
+    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), before, "nothing was written");
+    drop(lock);
+    assert_eq!(sandbox.run(&["link", "sk_proj_waits"], "").code, Some(0), "the lock released, it works");
+}

@@ -7,9 +7,11 @@
 //! renames it over the old one and fsyncs the folder. A reader therefore sees the old
 //! file or the new one, never a mix, and two processes never lose each other's update.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use skytells_auth::skytells::{Credentials, CredentialsError};
 
@@ -41,6 +43,14 @@ pub enum StoreError {
         path: PathBuf,
         /// What is wrong with it.
         problem: CredentialsError,
+    },
+    /// Another process held the lock for longer than the store waits.
+    #[error("gave up after {} s waiting for the lock on {}: another process is still writing the credentials file", .waited.as_secs(), path.display())]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long the store waited.
+        waited: Duration,
     },
     /// Something other than a regular file is where the credentials file should be.
     #[error("{} is {what}, not a credentials file", path.display())]
@@ -138,16 +148,46 @@ struct LockHeld {
     path: PathBuf,
 }
 
+/// Told, once, that a rewrite is waiting for another process's lock.
+type OnLockWait = Arc<dyn Fn(&Path) + Send + Sync>;
+
 /// The credentials file at one path.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CredentialStore {
     path: PathBuf,
+    lock_timeout: Duration,
+    on_lock_wait: Option<OnLockWait>,
 }
+
+impl std::fmt::Debug for CredentialStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialStore").field("path", &self.path).field("lock_timeout", &self.lock_timeout).finish()
+    }
+}
+
+/// How long a rewrite waits for another process's lock before it says so.
+pub const LOCK_NOTICE_AFTER: Duration = Duration::from_secs(1);
+/// How long a rewrite waits for another process's lock before it gives up, by default.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl CredentialStore {
     /// The store at `path` (usually from `skytells_auth::skytells::credentials_path`).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        CredentialStore { path: path.into() }
+        CredentialStore { path: path.into(), lock_timeout: LOCK_TIMEOUT, on_lock_wait: None }
+    }
+
+    /// Gives up waiting for another process's lock after `timeout` (default
+    /// [`LOCK_TIMEOUT`]) with [`StoreError::LockTimeout`].
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Calls `notice` once when a rewrite has waited [`LOCK_NOTICE_AFTER`] for another
+    /// process's lock, so that a person is not left wondering why nothing happens.
+    pub fn on_lock_wait(mut self, notice: impl Fn(&Path) + Send + Sync + 'static) -> Self {
+        self.on_lock_wait = Some(Arc::new(notice));
+        self
     }
 
     /// The file's path.
@@ -301,10 +341,30 @@ impl CredentialStore {
     /// file finds the path no longer names it, and locks the path's new file instead.
     fn lock(&self, dir: &Path) -> Result<LockHeld, StoreError> {
         let lock_path = dir.join(format!(".{}.lock", self.file_name()));
+        let started = Instant::now();
+        let mut noticed = false;
         loop {
             let lock = private_options().read(true).write(true).create(true).truncate(false).open(&lock_path);
             let lock = lock.map_err(|source| io_error("create the lock file", &lock_path, source))?;
-            lock.lock().map_err(|source| io_error("lock", &lock_path, source))?;
+            // No blocking wait: it could last forever. Try, and say so when it takes long.
+            loop {
+                match lock.try_lock() {
+                    Ok(()) => break,
+                    Err(TryLockError::WouldBlock) => {}
+                    Err(TryLockError::Error(source)) => return Err(io_error("lock", &lock_path, source)),
+                }
+                let waited = started.elapsed();
+                if waited >= self.lock_timeout {
+                    return Err(StoreError::LockTimeout { path: lock_path, waited });
+                }
+                if !noticed && waited >= LOCK_NOTICE_AFTER {
+                    noticed = true;
+                    if let Some(notice) = &self.on_lock_wait {
+                        notice(&lock_path);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
             if still_named(&lock, &lock_path) {
                 return Ok(LockHeld { _file: lock, path: lock_path });
             }
