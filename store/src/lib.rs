@@ -44,6 +44,20 @@ pub enum StoreError {
         /// What is wrong with it.
         problem: CredentialsError,
     },
+    /// The config folder is one that other users can change: someone else owns it, or
+    /// it is writable by others and cannot be made private (a shared sticky folder such
+    /// as /tmp is never changed). Files in it could be swapped or planted by them.
+    #[error("refusing to keep credentials in {}: {reason} (owner uid {owner}, mode {mode:04o}); choose a folder of your own with SKYTELLS_CONFIG_DIR", path.display())]
+    UnsafeFolder {
+        /// The folder.
+        path: PathBuf,
+        /// Its owner's user id.
+        owner: u32,
+        /// Its mode.
+        mode: u32,
+        /// What makes it unsafe.
+        reason: &'static str,
+    },
     /// Another process held the lock for longer than the store waits.
     #[error("gave up after {} s waiting for the lock on {}: another process is still writing the credentials file", .waited.as_secs(), path.display())]
     LockTimeout {
@@ -138,6 +152,8 @@ pub struct LoggedOut {
     /// Other files that could hold a secret and were removed: backups of unreadable
     /// files, temporary files of writers that were killed.
     pub removed_leftovers: Vec<PathBuf>,
+    /// What the user should hear about.
+    pub warnings: Vec<StoreWarning>,
 }
 
 /// The lock on the credentials file; released when dropped (the OS releases it when the
@@ -258,8 +274,9 @@ impl CredentialStore {
         if fs::symlink_metadata(&dir).is_err() {
             return Ok(LoggedOut::default());
         }
+        let warnings = check_folder(&dir)?;
         let held = self.lock(&dir)?;
-        let mut done = LoggedOut::default();
+        let mut done = LoggedOut { warnings, ..LoggedOut::default() };
         if let Some(bytes) = self.read_existing()? {
             match Credentials::parse(&bytes) {
                 Ok(mut credentials) => {
@@ -333,7 +350,12 @@ impl CredentialStore {
             }
             Ok(_) => {}
         }
-        fs::read(&self.path).map(Some).map_err(|source| io_error("read", &self.path, source))
+        let mut bytes = Vec::new();
+        no_follow(OpenOptions::new().read(true))
+            .open(&self.path)
+            .and_then(|mut file| io::Read::read_to_end(&mut file, &mut bytes))
+            .map_err(|source| io_error("read", &self.path, source))?;
+        Ok(Some(bytes))
     }
 
     /// Takes the exclusive lock that serializes rewrites between processes. A logout
@@ -375,8 +397,7 @@ impl CredentialStore {
         let backup = self.path.with_file_name(format!("{}.corrupt-{now_ms}", self.file_name()));
         let mut file = private_options()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .open(&backup)
             .map_err(|source| io_error("back up", &backup, source))?;
         file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|source| io_error("back up", &backup, source))?;
@@ -457,7 +478,43 @@ fn ensure_dir(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
     builder.create(dir).map_err(|source| io_error("create the folder", dir, source))?;
-    Ok(tighten(dir, DIR_MODE)?.into_iter().collect())
+    check_folder(dir)
+}
+
+/// Refuses a folder other users can change, and makes a merely readable one private.
+/// The folder's own metadata is read through a symbolic link to it, and so is the mode
+/// change, so a linked folder is tightened once, not warned about on every write.
+#[cfg(unix)]
+fn check_folder(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = fs::metadata(dir).map_err(|source| io_error("inspect the folder", dir, source))?;
+    let (owner, mode) = (meta.uid(), meta.mode() & 0o7777);
+    let unsafe_folder = |reason| Err(StoreError::UnsafeFolder { path: dir.to_path_buf(), owner, mode, reason });
+    if owner != rustix::process::geteuid().as_raw() {
+        return unsafe_folder("it belongs to another user");
+    }
+    if mode & 0o022 != 0 && mode & 0o1000 != 0 {
+        return unsafe_folder("it is a shared folder that other users can write");
+    }
+    if mode & 0o077 == 0 {
+        return Ok(Vec::new());
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
+        .map_err(|source| io_error("change permissions of", dir, source))?;
+    Ok(vec![StoreWarning::Tightened { path: dir.to_path_buf(), was: mode, now: DIR_MODE }])
+}
+
+#[cfg(not(unix))]
+fn check_folder(_dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
+    Ok(Vec::new())
+}
+
+/// `options` that refuse to open a symbolic link (`O_NOFOLLOW`): every file in the
+/// config folder is opened this way, so a link planted there cannot redirect a write.
+fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    options
 }
 
 #[cfg(unix)]
@@ -487,6 +544,7 @@ fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
+    no_follow(&mut options);
     options
 }
 

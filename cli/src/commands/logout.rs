@@ -41,6 +41,7 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         }
     }
     let done = store.log_out()?;
+    context.warn_all(&done.warnings);
     if done.removed_unreadable {
         context.warn(format!("{path} could not be read; it was removed whole, since it may have held a token"));
     }
