@@ -1,6 +1,16 @@
 //! Ctrl-C: put the terminal back, clear the spinner line, say what was kept, exit 130.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
+
+/// Set once the login's credentials are saved, so that an interrupt after that moment
+/// says so instead of claiming nothing was saved.
+static SAVED: AtomicBool = AtomicBool::new(false);
+
+/// Records that the credentials were saved.
+pub fn saved() {
+    SAVED.store(true, Ordering::SeqCst);
+}
 
 use crate::error::exit;
 use crate::{prompt, terminal};
@@ -19,7 +29,11 @@ pub fn exit_interrupted() -> ! {
     EXIT.call_once(|| {
         prompt::restore_terminal();
         terminal::clear_spinner_line();
-        eprintln!("\nInterrupted; nothing more was saved.");
+        if SAVED.load(Ordering::SeqCst) {
+            eprintln!("\nInterrupted; the credentials were already saved.");
+        } else {
+            eprintln!("\nInterrupted; nothing was saved.");
+        }
         std::process::exit(i32::from(exit::INTERRUPTED));
     });
     // Only reached by the caller that lost the race, while the winner is exiting.

@@ -77,16 +77,26 @@ mod saved_terminal {
 
 /// Reads one line from standard input (for pipes and scripts).
 pub fn stdin_line(what: &str) -> Result<String, CliError> {
-    let mut line = String::new();
-    io::stdin()
-        .lock()
-        .take(MAX_SECRET_LINE)
-        .read_line(&mut line)
-        .map_err(|error| read_failed(error, &format!("the {what} from standard input")))?;
-    if line.trim().is_empty() {
-        return Err(CliError::usage(format!(
-            "no {what} on standard input; pipe it in, or run this in a terminal to be asked for it"
-        )));
+    let stdin = io::stdin();
+    let mut input = stdin.lock().take(MAX_SECRET_LINE);
+    // The first line with something on it: blank lines before it (an `echo` with an
+    // extra newline, a here-document) are not the secret. Reading stops at that line, so
+    // a writer that keeps the pipe open is not waited for.
+    loop {
+        let mut line = Vec::new();
+        let read = input
+            .read_until(b'\n', &mut line)
+            .map_err(|error| read_failed(error, &format!("the {what} from standard input")))?;
+        if read == 0 {
+            return Err(CliError::usage(format!(
+                "no {what} on standard input; pipe it in, or run this in a terminal to be asked for it"
+            )));
+        }
+        let text = String::from_utf8(line).map_err(|_| {
+            CliError::usage(format!("the {what} on standard input is not text (it is not UTF-8); nothing was saved"))
+        })?;
+        if !text.trim().is_empty() {
+            return Ok(text.trim().to_owned());
+        }
     }
-    Ok(line)
 }

@@ -357,3 +357,50 @@ fn an_unusable_log_level_is_shown_without_its_escape_sequences() {
     assert!(run.stderr.contains("is not a level"), "{}", run.stderr);
     assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'), "{:?}", run.stderr);
 }
+
+#[test]
+fn standard_input_that_is_not_text_is_a_usage_error_and_a_token_after_blank_lines_is_found() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    let mut command = sandbox.command(&["login", "--token"]);
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"sk_pat_\xff\xfe\n").unwrap();
+    let run: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("is not text"), "{}", run.stderr);
+    let run = sandbox.run(&["login", "--token"], &format!("\n  \n{}\n", token("ab")));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
+}
+
+#[test]
+fn ctrl_c_while_the_account_is_looked_up_saves_nothing() {
+    use skytells_emulator::{Break, Breakage, Endpoint};
+    let sandbox = Sandbox::new(|scenario| {
+        scenario.breaks = vec![Break { endpoint: Endpoint::Me, breakage: Breakage::Stall { ms: 20_000 } }];
+    });
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    let before = r#"{"api_key":"legacy"}"#;
+    sandbox.write_credentials(before);
+    let mut command = sandbox.command(&["login", "--token"]);
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(format!("{}\n", token("ab")).as_bytes()).unwrap();
+    // Interrupt once the identity lookup has reached the (stalled) API.
+    assert!(sandbox.emulator.wait_for_path("/api/v1/cli/me", Duration::from_secs(20)), "no identity lookup");
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let run: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert!(run.stderr.contains("Interrupted; nothing was saved."), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), before, "the token was saved");
+}

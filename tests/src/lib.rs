@@ -195,6 +195,19 @@ impl Emulator {
         }
     }
 
+    /// Waits until a request for `path` has been received; returns whether one was.
+    pub fn wait_for_path(&self, path: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        loop {
+            if state.log.iter().any(|entry| entry.path == path) {
+                return true;
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else { return false };
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
     /// The requests so far, oldest first (the most recent [`LOG_CAPACITY`] of them).
     pub fn log(&self) -> Vec<LogEntry> {
         self.shared.lock().log.iter().cloned().collect()

@@ -120,8 +120,8 @@ fn show_code(context: &Context, code: &UserCode, no_browser: bool) {
     eprintln!();
 }
 
-/// Saves the token, then names the account it belongs to (RFC 8628 §5.1: a wrong code
-/// approved elsewhere would sign you in as someone else).
+/// Names the account the token belongs to (RFC 8628 §5.1: a wrong code approved
+/// elsewhere would sign you in as someone else), then saves the token.
 fn save_and_report(
     context: &Context,
     store: &CredentialStore,
@@ -130,10 +130,13 @@ fn save_and_report(
     (token, scopes): (&Secret, &[String]),
     json: bool,
 ) -> Result<(), CliError> {
+    // The account is looked up first and the token saved last, in one atomic rename: a
+    // Ctrl-C at any point before it leaves the file as it was.
+    let identity = driver.execute(&FetchIdentity { config: api, token });
     let now_ms = context.now_ms();
     let updated = store.update(now_ms, |credentials| credentials.set_token(token, scopes, now_ms))?;
+    interrupt::saved();
     context.warn_all(&updated.warnings);
-    let identity = driver.execute(&FetchIdentity { config: api, token });
     let saved_to = context.display_path(store.path());
     if json {
         return context.print_json(&LoginJson {
