@@ -362,14 +362,7 @@ fn an_unusable_log_level_is_shown_without_its_escape_sequences() {
 fn standard_input_that_is_not_text_is_a_usage_error_and_a_token_after_blank_lines_is_found() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("ab"), &[]);
-    let mut command = sandbox.command(&["login", "--token"]);
-    command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"sk_pat_\xff\xfe\n").unwrap();
+    let child = sandbox.spawn_with_input(sandbox.command(&["login", "--token"]), b"sk_pat_\xff\xfe\n");
     let run: common::Run = child.wait_with_output().unwrap().into();
     assert_eq!(run.code, Some(2), "{run:?}");
     assert!(run.stderr.contains("is not text"), "{}", run.stderr);
@@ -387,14 +380,8 @@ fn ctrl_c_while_the_account_is_looked_up_saves_nothing() {
     sandbox.emulator.add_token(&token("ab"), &[]);
     let before = r#"{"api_key":"legacy"}"#;
     sandbox.write_credentials(before);
-    let mut command = sandbox.command(&["login", "--token"]);
-    command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(format!("{}\n", token("ab")).as_bytes()).unwrap();
+    let child =
+        sandbox.spawn_with_input(sandbox.command(&["login", "--token"]), format!("{}\n", token("ab")).as_bytes());
     // Interrupt once the identity lookup has reached the (stalled) API.
     assert!(sandbox.emulator.wait_for_path("/api/v1/cli/me", Duration::from_secs(20)), "no identity lookup");
     let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();

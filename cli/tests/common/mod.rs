@@ -90,6 +90,14 @@ impl Sandbox {
         self.run_command(self.command(args), stdin)
     }
 
+    /// Starts `command` with `input` written to its standard input (which is then closed),
+    /// without waiting for it to end.
+    pub fn spawn_with_input(&self, mut command: Command, input: &[u8]) -> Child {
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child
+    }
+
     /// Starts `skytells ARGS` without waiting.
     pub fn spawn(&self, mut command: Command) -> Child {
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
