@@ -158,3 +158,31 @@ fn a_loose_file_that_cannot_be_tightened_is_still_read_with_a_warning() {
     }
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644);
 }
+
+#[test]
+fn plain_http_goes_only_to_a_loopback_address_and_never_through_a_proxy() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    // Another emulator stands in as the proxy: its log shows anything sent through it.
+    let proxy = skytells_emulator::Emulator::start(skytells_emulator::Scenario::default()).unwrap();
+    let port = sandbox.emulator.port();
+    for api in [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")] {
+        let mut command = sandbox.command(&["whoami"]);
+        command.env("SKYTELLS_API_URL", &api);
+        for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+            command.env(name, proxy.url());
+        }
+        let run = sandbox.run_command(command, "");
+        assert_eq!(run.code, Some(0), "{api}: {run:?}");
+        assert!(run.stdout.contains("Status:      authenticated"), "{api}: {}", run.stdout);
+    }
+    assert!(proxy.log().is_empty(), "a request to this machine went through the proxy: {:?}", proxy.log());
+    // A `*.localhost` name is resolved like any other and may lead anywhere: refused.
+    let mut command = sandbox.command(&["-v", "whoami"]);
+    command.env("SKYTELLS_API_URL", format!("http://api.localhost:{port}"));
+    let run = sandbox.run_command(command, "");
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("refusing plain http to `api.localhost`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("DEBUG"), "a request was attempted: {}", run.stderr);
+}

@@ -73,11 +73,14 @@ pub fn check_endpoint(url: &str) -> Result<http::Uri, EndpointError> {
     }
 }
 
-/// Whether a URL host names this machine. Hosts come as `http::Uri` gives them: IPv6
+/// Whether a URL host is this machine by what it is, not by what a resolver may say: a
+/// loopback address (`127.0.0.0/8`, `[::1]`), or `localhost`, which requests reach as
+/// `127.0.0.1` ([`pin_loopback`]). Other `*.localhost` names are not: they are resolved
+/// like any name and may lead anywhere. Hosts come as `http::Uri` gives them: IPv6
 /// literals keep their brackets.
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") {
+    if host == "localhost" {
         return true;
     }
     if let Some(v6) = host.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
@@ -86,16 +89,36 @@ pub fn is_loopback_host(host: &str) -> bool {
     host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The URL a request is sent to: a plain-http `localhost` becomes `127.0.0.1`, so that the
+/// address connected to is the loopback one whatever the resolver says. Other URLs are
+/// returned as they are.
+///
+/// ```
+/// use skytells_auth::pin_loopback;
+/// assert_eq!(pin_loopback("http://localhost:8787/api"), "http://127.0.0.1:8787/api");
+/// assert_eq!(pin_loopback("https://localhost/api"), "https://localhost/api");
+/// ```
+pub fn pin_loopback(url: &str) -> String {
+    let Some(rest) = url.strip_prefix("http://") else { return url.to_owned() };
+    let host_end = rest.find(['/', ':', '?', '#']).unwrap_or(rest.len());
+    let host = rest[..host_end].trim_end_matches('.');
+    if host.eq_ignore_ascii_case("localhost") {
+        format!("http://127.0.0.1{}", &rest[host_end..])
+    } else {
+        url.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn loopback_hosts_are_recognized() {
-        for host in ["localhost", "LOCALHOST.", "127.0.0.1", "127.8.9.10", "[::1]", "app.localhost"] {
+        for host in ["localhost", "LOCALHOST.", "127.0.0.1", "127.8.9.10", "[::1]"] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in ["10.0.0.1", "localhost.evil.com", "[::2]", "example.com", "0.0.0.0"] {
+        for host in ["10.0.0.1", "localhost.evil.com", "[::2]", "example.com", "0.0.0.0", "app.localhost"] {
             assert!(!is_loopback_host(host), "{host}");
         }
     }

@@ -41,6 +41,8 @@ pub use cancel::{Cancel, Cancelled};
 #[derive(Debug, Clone)]
 pub struct BlockingDriver {
     agent: ureq::Agent,
+    /// For requests to this machine: no proxy ever sees them.
+    direct: ureq::Agent,
 }
 
 impl Default for BlockingDriver {
@@ -55,28 +57,30 @@ impl BlockingDriver {
     /// core reports them instead, so credentials stay with the host they were meant for.
     pub fn new() -> Self {
         let config = ureq::Agent::config_builder().proxy(ureq::Proxy::try_from_env()).build();
-        BlockingDriver { agent: config.into() }
+        BlockingDriver { agent: config.into(), direct: direct_agent() }
     }
 
     /// A driver over your own agent (its TLS roots, proxy, connection pool). Whatever the
     /// agent's settings, each request is sent without following redirects, with HTTP
     /// error statuses handed to the core as answers, and under the core's timeout.
     pub fn with_agent(agent: ureq::Agent) -> Self {
-        BlockingDriver { agent }
+        BlockingDriver { agent, direct: direct_agent() }
     }
 
     /// Sends one request under the limits the core set.
     pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
         let Transmit { request, timeout, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (Instant::now(), request.method().clone(), request.uri().clone());
-        let request = self
-            .agent
+        // A request to this machine never goes through a proxy: plain http to loopback
+        // is allowed only because it never leaves the machine.
+        let agent = if is_loopback_request(&uri) { &self.direct } else { &self.agent };
+        let request = agent
             .configure_request(request)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(timeout))
             .build();
-        let result = self.agent.run(request).map_err(transport_error).and_then(|response| {
+        let result = agent.run(request).map_err(transport_error).and_then(|response| {
             let (parts, mut body) = response.into_parts();
             let bytes = body.with_config().limit(max_response_bytes as u64).read_to_vec().map_err(transport_error)?;
             Ok(http::Response::from_parts(parts, bytes))
@@ -142,6 +146,17 @@ impl BlockingDriver {
         };
         block_on::block_on_until(drive(flow, now, send, sleep_until, on_event), cancel)
     }
+}
+
+/// An agent that uses no proxy, whatever the environment says.
+fn direct_agent() -> ureq::Agent {
+    ureq::Agent::config_builder().proxy(None).build().into()
+}
+
+/// Whether a request goes to this machine by its address (what the core allows plain
+/// http for).
+pub(crate) fn is_loopback_request(uri: &http::Uri) -> bool {
+    uri.host().is_some_and(|host| host != "localhost" && skytells_auth::is_loopback_host(host))
 }
 
 /// Sorts ureq's errors into the kinds the core distinguishes.

@@ -39,6 +39,8 @@ pub struct DriverError(String);
 #[derive(Debug, Clone)]
 pub struct TokioDriver {
     client: reqwest::Client,
+    /// For requests to this machine: no proxy ever sees them.
+    direct: reqwest::Client,
 }
 
 impl TokioDriver {
@@ -50,15 +52,15 @@ impl TokioDriver {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| DriverError(error.to_string()))?;
-        Ok(TokioDriver { client })
+        Ok(TokioDriver { client, direct: direct_client()? })
     }
 
     /// A driver over your own client (its TLS roots, proxies, pool). Build it with
     /// `redirect(reqwest::redirect::Policy::none())`: the core reports redirects instead
     /// of following them, so that credentials stay with the host named, and a client that
     /// follows them hides that from it. The core's timeout and size limit still apply.
-    pub fn with_client(client: reqwest::Client) -> Self {
-        TokioDriver { client }
+    pub fn with_client(client: reqwest::Client) -> Result<Self, DriverError> {
+        Ok(TokioDriver { client, direct: direct_client()? })
     }
 
     /// Sends one request under the limits the core set.
@@ -67,7 +69,11 @@ impl TokioDriver {
         let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
             let request = reqwest::Request::try_from(request).map_err(transport_error)?;
-            let mut response = self.client.execute(request).await.map_err(transport_error)?;
+            // A request to this machine never goes through a proxy: plain http to loopback
+            // is allowed only because it never leaves the machine.
+            let loopback = uri.host().is_some_and(|host| host != "localhost" && skytells_auth::is_loopback_host(host));
+            let client = if loopback { &self.direct } else { &self.client };
+            let mut response = client.execute(request).await.map_err(transport_error)?;
             let mut builder = http::Response::builder().status(response.status()).version(response.version());
             if let Some(headers) = builder.headers_mut() {
                 *headers = std::mem::take(response.headers_mut());
@@ -117,6 +123,15 @@ impl TokioDriver {
         let sleep_until = |wake_at: Moment| tokio::time::sleep_until(origin + wake_at.since_origin());
         drive(flow, now, |transmit| self.send(transmit), sleep_until, on_event).await
     }
+}
+
+/// A client that uses no proxy, whatever the environment says, and follows no redirect.
+fn direct_client() -> Result<reqwest::Client, DriverError> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| DriverError(error.to_string()))
 }
 
 /// Sorts reqwest's errors into the kinds the core distinguishes. reqwest's messages

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::dialect::{Dialect, Standard};
 use super::discovery::ServerMetadata;
-use crate::{check_endpoint, EndpointError, Secret, TimingBounds};
+use crate::{check_endpoint, pin_loopback, EndpointError, Secret, TimingBounds};
 
 /// Limits every driver applies to every request the core emits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,8 @@ impl DeviceClient {
     ) -> Result<Self, EndpointError> {
         check_endpoint(device_authorization_endpoint)?;
         check_endpoint(token_endpoint)?;
-        Ok(Self::unchecked(device_authorization_endpoint, token_endpoint, client_id.into(), Arc::new(Standard)))
+        let (device, token) = (pin_loopback(device_authorization_endpoint), pin_loopback(token_endpoint));
+        Ok(Self::unchecked(&device, &token, client_id.into(), Arc::new(Standard)))
     }
 
     /// A client for the server `metadata` describes (see [`Discover`](crate::Discover)).

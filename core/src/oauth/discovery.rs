@@ -69,7 +69,7 @@ impl Discover {
                 format!("{origin}/.well-known/oauth-authorization-server{path}")
             }
         };
-        Ok(Discover { issuer: issuer.to_owned(), url, limits: RequestLimits::default() })
+        Ok(Discover { issuer: issuer.to_owned(), url: crate::pin_loopback(&url), limits: RequestLimits::default() })
     }
 
     /// Sends the request under these limits.

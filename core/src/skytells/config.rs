@@ -42,7 +42,7 @@ impl ApiBase {
 
     /// The full URL of an endpoint path such as `/api/oauth/device`.
     pub fn join(&self, path: &str) -> String {
-        format!("{}/{}", self.base, path.trim_start_matches('/'))
+        crate::pin_loopback(&format!("{}/{}", self.base, path.trim_start_matches('/')))
     }
 }
 
