@@ -79,14 +79,23 @@ pub fn check_endpoint(url: &str) -> Result<http::Uri, EndpointError> {
 /// like any name and may lead anywhere. Hosts come as `http::Uri` gives them: IPv6
 /// literals keep their brackets.
 pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" {
-        return true;
+    host.trim_end_matches('.').eq_ignore_ascii_case("localhost") || is_loopback_address(host)
+}
+
+/// Whether a URL host is a loopback address itself (`127.0.0.0/8`, `[::1]`), not a name:
+/// a request to it stays on this machine whatever a resolver says, so drivers send it
+/// without a proxy.
+///
+/// ```
+/// use skytells_auth::is_loopback_address;
+/// assert!(is_loopback_address("127.0.0.1") && is_loopback_address("[::1]"));
+/// assert!(!is_loopback_address("localhost") && !is_loopback_address("10.0.0.1"));
+/// ```
+pub fn is_loopback_address(host: &str) -> bool {
+    match host.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+        Some(v6) => v6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback()),
+        None => host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
     }
-    if let Some(v6) = host.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
-        return v6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
-    }
-    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The URL a request is sent to: a plain-http `localhost` becomes `127.0.0.1`, so that the

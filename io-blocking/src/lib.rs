@@ -73,7 +73,8 @@ impl BlockingDriver {
         let (started, method, uri) = (Instant::now(), request.method().clone(), request.uri().clone());
         // A request to this machine never goes through a proxy: plain http to loopback
         // is allowed only because it never leaves the machine.
-        let agent = if is_loopback_request(&uri) { &self.direct } else { &self.agent };
+        let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
+        let agent = if direct { &self.direct } else { &self.agent };
         let request = agent
             .configure_request(request)
             .http_status_as_error(false)
@@ -151,12 +152,6 @@ impl BlockingDriver {
 /// An agent that uses no proxy, whatever the environment says.
 fn direct_agent() -> ureq::Agent {
     ureq::Agent::config_builder().proxy(None).build().into()
-}
-
-/// Whether a request goes to this machine by its address (what the core allows plain
-/// http for).
-pub(crate) fn is_loopback_request(uri: &http::Uri) -> bool {
-    uri.host().is_some_and(|host| host != "localhost" && skytells_auth::is_loopback_host(host))
 }
 
 /// Sorts ureq's errors into the kinds the core distinguishes.

@@ -71,8 +71,8 @@ impl TokioDriver {
             let request = reqwest::Request::try_from(request).map_err(transport_error)?;
             // A request to this machine never goes through a proxy: plain http to loopback
             // is allowed only because it never leaves the machine.
-            let loopback = uri.host().is_some_and(|host| host != "localhost" && skytells_auth::is_loopback_host(host));
-            let client = if loopback { &self.direct } else { &self.client };
+            let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
+            let client = if direct { &self.direct } else { &self.client };
             let mut response = client.execute(request).await.map_err(transport_error)?;
             let mut builder = http::Response::builder().status(response.status()).version(response.version());
             if let Some(headers) = builder.headers_mut() {

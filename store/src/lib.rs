@@ -294,7 +294,7 @@ impl CredentialStore {
                 }
             }
         }
-        for leftover in self.leftovers(&dir) {
+        for leftover in self.leftovers() {
             remove_if_present(&leftover)?;
             done.removed_leftovers.push(leftover);
         }
@@ -308,9 +308,9 @@ impl CredentialStore {
 
     /// Files beside the credentials file that may hold a secret: backups of unreadable
     /// files and temporary files, oldest name first.
-    pub fn leftovers(&self, dir: &Path) -> Vec<PathBuf> {
+    pub fn leftovers(&self) -> Vec<PathBuf> {
         let (backup, temp) = (format!("{}.corrupt-", self.file_name()), self.temp_prefix());
-        let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+        let Ok(entries) = fs::read_dir(self.dir()) else { return Vec::new() };
         let mut found: Vec<PathBuf> = entries
             .flatten()
             .filter(|entry| {
@@ -321,11 +321,6 @@ impl CredentialStore {
             .collect();
         found.sort();
         found
-    }
-
-    /// The folder holding the credentials file.
-    pub fn folder(&self) -> PathBuf {
-        self.dir()
     }
 
     fn dir(&self) -> PathBuf {

@@ -22,7 +22,7 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         Err(StoreError::Corrupt { .. }) => true,
         Err(error) => return Err(error.into()),
     };
-    let leftovers = store.leftovers(&store.folder());
+    let leftovers = store.leftovers();
     if !stored && leftovers.is_empty() {
         let message = format!("Not logged in: {path} holds no token or access key.");
         report(context, args.json, false, &message, &path, &[])?;

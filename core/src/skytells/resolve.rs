@@ -44,7 +44,7 @@ pub struct EnvSnapshot {
 
 impl EnvSnapshot {
     /// Captures the variables from `(name, value)` pairs, such as the process environment
-    /// the driver read (`std::env::vars_os()` works as it is); later pairs win, as in a
+    /// the driver read (the standard library's `vars_os()` works as it is); later pairs win, as in a
     /// real environment block. Empty values count as unset. A credential is trimmed of
     /// surrounding whitespace (a trailing newline from `$(cat file)`, say), once: the
     /// trimmed value is the one checked and the one used. Folders are kept as the bytes
