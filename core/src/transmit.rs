@@ -46,6 +46,10 @@ pub enum TransportErrorKind {
     /// No connection: refused, unreachable, DNS, TLS handshake.
     #[error("could not connect")]
     Connect,
+    /// The TLS handshake failed because no trusted authority issued the server's
+    /// certificate. Retrying cannot help; trusting the issuer can. Nothing was sent.
+    #[error("certificate not trusted")]
+    UntrustedCertificate,
     /// The request took longer than [`Transmit::timeout`].
     #[error("timed out")]
     Timeout,

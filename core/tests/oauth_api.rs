@@ -156,7 +156,7 @@ fn error_codes_round_trip_and_errors_state_facts() {
         assert_eq!(ErrorCode::from_wire(code).to_string(), code);
     }
     assert_eq!(OAuthError::new(ErrorCode::AccessDenied).to_string(), "access_denied");
-    let cases: [(RequestError, &str, bool, Option<u16>); 8] = [
+    let cases: [(RequestError, &str, bool, Option<u16>); 9] = [
         (
             RequestError::OAuth { status: 400, error: OAuthError::new(ErrorCode::InvalidScope) },
             "the server answered HTTP 400 with the OAuth error invalid_scope",
@@ -198,6 +198,12 @@ fn error_codes_round_trip_and_errors_state_facts() {
             RequestError::Transport(TransportError::new(TransportErrorKind::Timeout, "slow")),
             "no answer from the server: timed out: slow",
             true,
+            None,
+        ),
+        (
+            RequestError::Transport(TransportError::new(TransportErrorKind::UntrustedCertificate, "unknown issuer")),
+            "no answer from the server: certificate not trusted: unknown issuer",
+            false,
             None,
         ),
     ];

@@ -36,6 +36,8 @@ use skytells_auth::{
 
 use cancel::Gate;
 pub use cancel::{Cancel, Cancelled};
+use skytells_auth_tls::RootSource;
+pub use skytells_auth_tls::TrustedRoots;
 
 /// Runs the core's requests on the calling thread.
 #[derive(Debug, Clone)]
@@ -43,6 +45,8 @@ pub struct BlockingDriver {
     agent: ureq::Agent,
     /// For requests to this machine: no proxy ever sees them.
     direct: ureq::Agent,
+    /// What the agents trust, to explain a refused certificate.
+    roots: TrustedRoots,
 }
 
 impl Default for BlockingDriver {
@@ -53,18 +57,28 @@ impl Default for BlockingDriver {
 
 impl BlockingDriver {
     /// A driver that honours `HTTPS_PROXY`/`NO_PROXY` (and the other usual proxy
-    /// variables), verifies TLS with the webpki roots, and never follows redirects: the
-    /// core reports them instead, so credentials stay with the host they were meant for.
+    /// variables), trusts the authorities the machine trusts (`SSL_CERT_FILE` and
+    /// `SSL_CERT_DIR`, else the system's store, else the bundled Mozilla roots; see
+    /// [`TrustedRoots::from_machine`]), and never follows redirects: the core reports them
+    /// instead, so credentials stay with the host they were meant for.
     pub fn new() -> Self {
-        let config = ureq::Agent::config_builder().proxy(ureq::Proxy::try_from_env()).build();
-        BlockingDriver { agent: config.into(), direct: direct_agent() }
+        Self::with_roots(TrustedRoots::from_machine())
+    }
+
+    /// The same, trusting `roots`.
+    pub fn with_roots(roots: TrustedRoots) -> Self {
+        let tls = tls_config(&roots);
+        let agent = ureq::Agent::config_builder().proxy(ureq::Proxy::try_from_env()).tls_config(tls.clone()).build();
+        let direct = ureq::Agent::config_builder().proxy(None).tls_config(tls).build();
+        BlockingDriver { agent: agent.into(), direct: direct.into(), roots }
     }
 
     /// A driver over your own agent (its TLS roots, proxy, connection pool). Whatever the
     /// agent's settings, each request is sent without following redirects, with HTTP
     /// error statuses handed to the core as answers, and under the core's timeout.
+    /// Requests to this machine skip the agent's proxy and use the machine's authorities.
     pub fn with_agent(agent: ureq::Agent) -> Self {
-        BlockingDriver { agent, direct: direct_agent() }
+        BlockingDriver { agent, ..Self::new() }
     }
 
     /// Sends one request under the limits the core set.
@@ -81,9 +95,10 @@ impl BlockingDriver {
             .max_redirects(0)
             .timeout_global(Some(timeout))
             .build();
-        let result = agent.run(request).map_err(transport_error).and_then(|response| {
+        let failed = |error| transport_error(error, &self.roots);
+        let result = agent.run(request).map_err(failed).and_then(|response| {
             let (parts, mut body) = response.into_parts();
-            let bytes = body.with_config().limit(max_response_bytes as u64).read_to_vec().map_err(transport_error)?;
+            let bytes = body.with_config().limit(max_response_bytes as u64).read_to_vec().map_err(failed)?;
             Ok(http::Response::from_parts(parts, bytes))
         });
         tracing::debug!("{}", describe_exchange(&method, &uri, started.elapsed(), &result));
@@ -149,13 +164,26 @@ impl BlockingDriver {
     }
 }
 
-/// An agent that uses no proxy, whatever the environment says.
-fn direct_agent() -> ureq::Agent {
-    ureq::Agent::config_builder().proxy(None).build().into()
+/// TLS that trusts `roots` (ureq's own bundled roots when the machine has none).
+fn tls_config(roots: &TrustedRoots) -> ureq::tls::TlsConfig {
+    let root_certs = match roots.source() {
+        RootSource::Bundled => ureq::tls::RootCerts::WebPki,
+        _ => roots.certificates().iter().map(|der| ureq::tls::Certificate::from_der(der).to_owned()).into(),
+    };
+    ureq::tls::TlsConfig::builder().root_certs(root_certs).build()
 }
 
 /// Sorts ureq's errors into the kinds the core distinguishes.
-fn transport_error(error: ureq::Error) -> TransportError {
+fn transport_error(error: ureq::Error, roots: &TrustedRoots) -> TransportError {
+    // ureq's errors have no `source()`; the rustls error is inside one of these two.
+    let cause: Option<&(dyn std::error::Error + 'static)> = match &error {
+        ureq::Error::Rustls(cause) => Some(cause),
+        ureq::Error::Io(cause) => Some(cause),
+        _ => None,
+    };
+    if let Some(failure) = cause.and_then(|cause| roots.certificate_failure(cause)) {
+        return failure;
+    }
     let kind = match &error {
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,

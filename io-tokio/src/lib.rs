@@ -28,6 +28,8 @@ use skytells_auth::{
     describe_exchange, discover, drive, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome, RequestError,
     RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
 };
+use skytells_auth_tls::RootSource;
+pub use skytells_auth_tls::TrustedRoots;
 use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
@@ -41,26 +43,34 @@ pub struct TokioDriver {
     client: reqwest::Client,
     /// For requests to this machine: no proxy ever sees them.
     direct: reqwest::Client,
+    /// What the clients trust, to explain a refused certificate.
+    roots: TrustedRoots,
 }
 
 impl TokioDriver {
     /// A driver with rustls, proxies from the environment (`HTTPS_PROXY`, `NO_PROXY`, …),
+    /// the authorities the machine trusts (`SSL_CERT_FILE` and `SSL_CERT_DIR`, else the
+    /// system's store, else the bundled Mozilla roots; see [`TrustedRoots::from_machine`]),
     /// and no redirect following: the core reports redirects instead, so credentials stay
     /// with the host they were meant for.
     pub fn new() -> Result<Self, DriverError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| DriverError(error.to_string()))?;
-        Ok(TokioDriver { client, direct: direct_client()? })
+        Self::with_roots(TrustedRoots::from_machine())
+    }
+
+    /// The same, trusting `roots`.
+    pub fn with_roots(roots: TrustedRoots) -> Result<Self, DriverError> {
+        let client = build(trusting(reqwest::Client::builder(), &roots))?;
+        let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
+        Ok(TokioDriver { client, direct, roots })
     }
 
     /// A driver over your own client (its TLS roots, proxies, pool). Build it with
     /// `redirect(reqwest::redirect::Policy::none())`: the core reports redirects instead
     /// of following them, so that credentials stay with the host named, and a client that
     /// follows them hides that from it. The core's timeout and size limit still apply.
+    /// Requests to this machine skip the client's proxy and use the machine's authorities.
     pub fn with_client(client: reqwest::Client) -> Result<Self, DriverError> {
-        Ok(TokioDriver { client, direct: direct_client()? })
+        Ok(TokioDriver { client, ..Self::new()? })
     }
 
     /// Sends one request under the limits the core set.
@@ -68,18 +78,19 @@ impl TokioDriver {
         let Transmit { request, timeout, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
-            let request = reqwest::Request::try_from(request).map_err(transport_error)?;
+            let failed = |error| transport_error(error, &self.roots);
+            let request = reqwest::Request::try_from(request).map_err(failed)?;
             // A request to this machine never goes through a proxy: plain http to loopback
             // is allowed only because it never leaves the machine.
             let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
             let client = if direct { &self.direct } else { &self.client };
-            let mut response = client.execute(request).await.map_err(transport_error)?;
+            let mut response = client.execute(request).await.map_err(failed)?;
             let mut builder = http::Response::builder().status(response.status()).version(response.version());
             if let Some(headers) = builder.headers_mut() {
                 *headers = std::mem::take(response.headers_mut());
             }
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            while let Some(chunk) = response.chunk().await.map_err(failed)? {
                 if body.len() + chunk.len() > max_response_bytes {
                     return Err(TransportError::new(
                         TransportErrorKind::BodyTooLarge,
@@ -125,18 +136,29 @@ impl TokioDriver {
     }
 }
 
-/// A client that uses no proxy, whatever the environment says, and follows no redirect.
-fn direct_client() -> Result<reqwest::Client, DriverError> {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|error| DriverError(error.to_string()))
+/// `builder`, trusting `roots` (reqwest's own bundled roots when the machine has none).
+fn trusting(builder: reqwest::ClientBuilder, roots: &TrustedRoots) -> reqwest::ClientBuilder {
+    if roots.source() == RootSource::Bundled {
+        return builder;
+    }
+    roots
+        .certificates()
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+        .fold(builder.tls_built_in_root_certs(false), reqwest::ClientBuilder::add_root_certificate)
+}
+
+/// The client, following no redirect.
+fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, DriverError> {
+    builder.redirect(reqwest::redirect::Policy::none()).build().map_err(|error| DriverError(error.to_string()))
 }
 
 /// Sorts reqwest's errors into the kinds the core distinguishes. reqwest's messages
 /// name the URL, never headers, so no credential reaches the text.
-fn transport_error(error: reqwest::Error) -> TransportError {
+fn transport_error(error: reqwest::Error, roots: &TrustedRoots) -> TransportError {
+    if let Some(failure) = roots.certificate_failure(&error) {
+        return failure;
+    }
     let kind = if error.is_timeout() {
         TransportErrorKind::Timeout
     } else if error.is_connect() {

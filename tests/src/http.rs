@@ -1,9 +1,7 @@
 //! Just enough HTTP/1.1 for the emulator: one request per connection, then close.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
+use std::io::{self, BufRead, Read, Write};
 
 /// Largest request head or body the emulator reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -79,10 +77,8 @@ pub enum Incoming {
 
 /// Reads one request, reading no more than the bounds allow: a request line of at most
 /// [`MAX_REQUEST_LINE`] bytes, [`MAX_HEADERS`] of headers, and a body of at most 1 MiB.
-pub fn read_request(stream: &mut TcpStream) -> io::Result<Incoming> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let Some(line) = bounded_line(&mut reader, MAX_REQUEST_LINE)? else { return Ok(Incoming::TooLarge(414)) };
+pub fn read_request(reader: &mut impl BufRead) -> io::Result<Incoming> {
+    let Some(line) = bounded_line(reader, MAX_REQUEST_LINE)? else { return Ok(Incoming::TooLarge(414)) };
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return Ok(Incoming::Nothing);
@@ -91,7 +87,7 @@ pub fn read_request(stream: &mut TcpStream) -> io::Result<Incoming> {
     let mut headers = BTreeMap::new();
     let mut left = MAX_HEADERS;
     loop {
-        let Some(header) = bounded_line(&mut reader, left)? else { return Ok(Incoming::TooLarge(431)) };
+        let Some(header) = bounded_line(reader, left)? else { return Ok(Incoming::TooLarge(431)) };
         left -= header.len();
         if header.is_empty() || header == "\r\n" || header == "\n" {
             break;
@@ -156,7 +152,7 @@ impl Response {
     }
 
     /// Writes the whole response.
-    pub fn write_to(&self, stream: &mut TcpStream) -> io::Result<()> {
+    pub fn write_to(&self, stream: &mut impl Write) -> io::Result<()> {
         stream.write_all(&self.head(self.body.len()))?;
         stream.write_all(&self.body)?;
         stream.flush()

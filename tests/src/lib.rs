@@ -24,8 +24,9 @@ mod page;
 mod routes;
 pub mod scenario;
 pub mod state;
+mod tls;
 
-use std::io::{self, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -36,6 +37,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use routes::{DEFAULT_SCOPES, VALID_SCOPES};
 pub use scenario::{Break, Breakage, Dialect, Endpoint, Fault, Scenario, User};
 pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo, LOG_CAPACITY, MAX_LOGGED_PATH};
+pub use tls::{AuthorityError, TestAuthority};
 
 use routes::Reply;
 use state::State;
@@ -63,6 +65,8 @@ impl Shared {
 /// A running emulator.
 pub struct Emulator {
     addr: SocketAddr,
+    /// `http` or `https`.
+    scheme: &'static str,
     shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
 }
@@ -87,6 +91,35 @@ impl Emulator {
     /// Starts on `port` of 127.0.0.1, reading the time from `clock` (a [`ManualClock`] in
     /// tests that assert the emulator's own timing).
     pub fn start_with_clock(port: u16, scenario: Scenario, clock: Arc<dyn Clock>) -> io::Result<Self> {
+        Self::launch(port, scenario, clock, None)
+    }
+
+    /// Starts on an ephemeral port of 127.0.0.1, serving HTTPS with a certificate that
+    /// `authority` issued for `localhost`, `127.0.0.1` and `::1`.
+    ///
+    /// ```
+    /// use skytells_emulator::{Emulator, Scenario, TestAuthority};
+    ///
+    /// let authority = TestAuthority::generate().unwrap();
+    /// let emulator = Emulator::start_tls(Scenario::default(), &authority).unwrap();
+    /// assert!(emulator.url().starts_with("https://127.0.0.1:"));
+    /// assert!(authority.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// ```
+    pub fn start_tls(scenario: Scenario, authority: &TestAuthority) -> io::Result<Self> {
+        Self::launch(0, scenario, Arc::new(SystemClock), Some(authority.server_config()))
+    }
+
+    /// Starts on `port` of 127.0.0.1 (0 for an ephemeral one), over TLS when `tls` is set.
+    pub fn start_on_with_tls(port: u16, scenario: Scenario, authority: Option<&TestAuthority>) -> io::Result<Self> {
+        Self::launch(port, scenario, Arc::new(SystemClock), authority.map(TestAuthority::server_config))
+    }
+
+    fn launch(
+        port: u16,
+        scenario: Scenario,
+        clock: Arc<dyn Clock>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let started = clock.now();
@@ -96,19 +129,20 @@ impl Emulator {
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
         });
-        let base_url = format!("http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{addr}");
         let acceptor = {
             let shared = Arc::clone(&shared);
             thread::Builder::new()
                 .name("emulator-accept".into())
-                .spawn(move || accept_loop(listener, shared, base_url))?
+                .spawn(move || accept_loop(listener, shared, base_url, tls))?
         };
-        Ok(Emulator { addr, shared, acceptor: Some(acceptor) })
+        Ok(Emulator { addr, scheme, shared, acceptor: Some(acceptor) })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` when started with TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The port.
@@ -248,7 +282,7 @@ impl Drop for Emulator {
     }
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>, base_url: String) {
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>, base_url: String, tls: Option<Arc<rustls::ServerConfig>>) {
     for (accepted, stream) in listener.incoming().enumerate() {
         if shared.stop.load(Ordering::SeqCst) || accepted as u64 >= MAX_REQUESTS {
             break;
@@ -256,7 +290,10 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, base_url: String) {
         let Ok(stream) = stream else { continue };
         let shared = Arc::clone(&shared);
         let base_url = base_url.clone();
-        let _ = thread::Builder::new().name("emulator-conn".into()).spawn(move || serve(stream, &shared, &base_url));
+        let tls = tls.clone();
+        let _ = thread::Builder::new()
+            .name("emulator-conn".into())
+            .spawn(move || serve(stream, &shared, &base_url, tls.as_ref()));
     }
 }
 
@@ -272,12 +309,27 @@ fn logged_path(path: &str) -> String {
     format!("{}…", &path[..end])
 }
 
-fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
-    let request = match http::read_request(&mut stream) {
+/// Answers one connection, over TLS when `tls` is set. A failed handshake (a client that
+/// does not trust the authority) ends it before any request is read, so nothing is logged.
+fn serve(stream: TcpStream, shared: &Shared, base_url: &str, tls: Option<&Arc<rustls::ServerConfig>>) {
+    if stream.set_read_timeout(Some(Duration::from_secs(10))).is_err() {
+        return;
+    }
+    match tls {
+        None => answer(BufReader::new(stream), shared, base_url),
+        Some(config) => {
+            let Ok(connection) = rustls::ServerConnection::new(Arc::clone(config)) else { return };
+            answer(BufReader::new(rustls::StreamOwned::new(connection, stream)), shared, base_url);
+        }
+    }
+}
+
+fn answer<S: Read + Write>(mut reader: BufReader<S>, shared: &Shared, base_url: &str) {
+    let request = match http::read_request(&mut reader) {
         Ok(http::Incoming::Request(request)) => request,
         Ok(http::Incoming::TooLarge(status)) => {
             let _ = http::Response::json(status, &serde_json::json!({ "error": "request too large" }))
-                .write_to(&mut stream);
+                .write_to(reader.get_mut());
             return;
         }
         _ => return,
@@ -309,12 +361,14 @@ fn serve(mut stream: TcpStream, shared: &Shared, base_url: &str) {
     if !decision.delay.is_zero() {
         thread::sleep(decision.delay);
     }
+    let stream = reader.get_mut();
     let _ = match decision.reply {
-        Reply::Full(response) => response.write_to(&mut stream),
+        Reply::Full(response) => response.write_to(stream),
         Reply::Truncated(response) => {
             let half = &response.body[..response.body.len() / 2];
             stream.write_all(&response.head(response.body.len())).and_then(|_| stream.write_all(half))
         }
         Reply::Drop => Ok(()),
     };
+    let _ = stream.flush();
 }

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use skytells_emulator::{browser, Dialect, Emulator, Fault, Scenario};
+use skytells_emulator::{browser, Dialect, Emulator, Fault, Scenario, TestAuthority};
 
 #[derive(Parser)]
 #[command(name = "skytells-emulator", version, about = "A local Skytells API for testing tools that call `skytells`")]
@@ -84,6 +84,10 @@ struct ServeArgs {
     /// A project access key to accept, as KEY or KEY=Project Name (repeatable).
     #[arg(long = "access-key")]
     access_keys: Vec<String>,
+    /// Serve HTTPS under a certificate authority made up at start-up, and write the
+    /// authority's certificate (PEM) to this file: point SSL_CERT_FILE at it to trust it.
+    #[arg(long, value_name = "FILE")]
+    tls_ca_out: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -148,7 +152,16 @@ const USAGE_PREFIX: &str = "invalid option: ";
 fn start(args: &ServeArgs) -> Result<Emulator, String> {
     let scenario = scenario(args);
     scenario.validate().map_err(|problem| format!("{USAGE_PREFIX}{problem}"))?;
-    let emulator = Emulator::start_on(args.port, scenario)
+    let authority = match &args.tls_ca_out {
+        None => None,
+        Some(path) => {
+            let authority = TestAuthority::generate().map_err(|error| error.to_string())?;
+            std::fs::write(path, authority.ca_pem())
+                .map_err(|error| format!("cannot write the authority's certificate to {}: {error}", path.display()))?;
+            Some(authority)
+        }
+    };
+    let emulator = Emulator::start_on_with_tls(args.port, scenario, authority.as_ref())
         .map_err(|error| format!("cannot listen on 127.0.0.1:{}: {error}", args.port))?;
     for token in &args.tokens {
         emulator.add_token(token, &[]);
@@ -164,6 +177,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let emulator = start(&args)?;
     println!("skytells-emulator listening on {}", emulator.url());
     println!("  export SKYTELLS_API_URL={}", emulator.url());
+    if let Some(path) = &args.tls_ca_out {
+        println!("  export SSL_CERT_FILE={}", path.display());
+    }
     emulator.wait();
     Ok(())
 }

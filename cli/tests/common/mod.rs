@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use skytells_emulator::{Emulator, Scenario};
+use skytells_emulator::{Emulator, Scenario, TestAuthority};
 use tempfile::TempDir;
 
 /// A valid token the emulator accepts when registered.
@@ -51,6 +51,13 @@ impl Sandbox {
         let mut scenario = Scenario { interval: Some(1.0), expires_in: Some(30.0), ..Scenario::default() };
         change(&mut scenario);
         Sandbox { home: TempDir::new().unwrap(), emulator: Emulator::start(scenario).unwrap() }
+    }
+
+    /// The same, serving HTTPS under `authority`, which no machine trusts by itself.
+    pub fn with_tls(authority: &TestAuthority, change: impl FnOnce(&mut Scenario)) -> Self {
+        let mut scenario = Scenario { interval: Some(1.0), expires_in: Some(30.0), ..Scenario::default() };
+        change(&mut scenario);
+        Sandbox { home: TempDir::new().unwrap(), emulator: Emulator::start_tls(scenario, authority).unwrap() }
     }
 
     pub fn config_dir(&self) -> PathBuf {

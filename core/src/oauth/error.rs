@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::TransportError;
+use crate::{TransportError, TransportErrorKind};
 
 /// An error code from RFC 6749 §5.2 or RFC 8628 §3.5, or any other the server sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -205,16 +205,14 @@ pub enum RequestError {
 
 impl RequestError {
     /// Whether trying the same request again later may succeed: a server fault (5xx),
-    /// a request timeout (408), a rate limit (429) or no answer at all. The one place
+    /// a request timeout (408), a rate limit (429) or no answer at all, except a connection
+    /// refused for an untrusted certificate, which no retry fixes. The one place
     /// this is decided: device-flow polling backs off on exactly these.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            RequestError::Server { .. }
-                | RequestError::RateLimited { .. }
-                | RequestError::Transport(_)
-                | RequestError::Status { status: 408, .. }
-        )
+            RequestError::Server { .. } | RequestError::RateLimited { .. } | RequestError::Status { status: 408, .. }
+        ) || matches!(self, RequestError::Transport(error) if error.kind != TransportErrorKind::UntrustedCertificate)
     }
 
     /// The HTTP status of the answer, when there was one.

@@ -74,6 +74,11 @@ pub fn request_error(error: &RequestError) -> String {
         RequestError::Transport(error) if error.kind == TransportErrorKind::BodyTooLarge => format!(
             "the Skytells API sent an answer larger than the limit ({error}); nothing of it was used. Check SKYTELLS_API_URL."
         ),
+        RequestError::Transport(error) if error.kind == TransportErrorKind::UntrustedCertificate => format!(
+            "the Skytells API's TLS certificate is not trusted: {}. Nothing was sent. If your network inspects TLS \
+             (a corporate proxy), set SSL_CERT_FILE to a PEM file with its root certificate and try again.",
+            error.detail
+        ),
         RequestError::Transport(error) => {
             format!("could not reach the Skytells API: {error}. Check your network connection and SKYTELLS_API_URL.")
         }
@@ -208,6 +213,15 @@ mod tests {
             (
                 RequestError::Transport(transport).into(),
                 "could not reach the Skytells API: could not connect: refused. Check your network",
+            ),
+            (
+                RequestError::Transport(TransportError::new(
+                    TransportErrorKind::UntrustedCertificate,
+                    "unknown issuer",
+                ))
+                .into(),
+                "certificate is not trusted: unknown issuer. Nothing was sent. If your network inspects TLS \
+                 (a corporate proxy), set SSL_CERT_FILE",
             ),
         ];
         for (error, says) in cases {

@@ -1,0 +1,198 @@
+//! Which certificate authorities the skytells-auth drivers trust, and what it means when a
+//! server's certificate is refused.
+//!
+//! Both drivers trust what the machine trusts, as curl and gh do: the files named by
+//! `SSL_CERT_FILE` and `SSL_CERT_DIR` when either is set, else the operating system's store
+//! (where a TLS-inspecting corporate proxy installs its root). Only a machine with no store
+//! at all falls back to the Mozilla roots bundled into the HTTP client. This crate reads
+//! files and makes that choice once, so that both drivers make it alike.
+//!
+//! ```
+//! use skytells_auth_tls::{RootSource, TrustedRoots};
+//!
+//! let roots = TrustedRoots::from_machine();
+//! match roots.source() {
+//!     RootSource::Bundled => assert!(roots.certificates().is_empty()),
+//!     _ => println!("{} authorities from {}", roots.certificates().len(), roots.source()),
+//! }
+//! ```
+
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
+use rustls::pki_types::CertificateDer;
+use rustls::{CertificateError, RootCertStore};
+use skytells_auth::{TransportError, TransportErrorKind};
+
+/// Where the trusted authorities came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RootSource {
+    /// `SSL_CERT_FILE` and/or `SSL_CERT_DIR`: exactly what they name, nothing else, even
+    /// when it is nothing (the user chose it; widening it silently would undo the choice).
+    Environment,
+    /// The operating system's store.
+    System,
+    /// The machine has no store: the Mozilla roots built into the HTTP client.
+    Bundled,
+}
+
+impl fmt::Display for RootSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RootSource::Environment => "SSL_CERT_FILE/SSL_CERT_DIR",
+            RootSource::System => "the system's certificate store",
+            RootSource::Bundled => "the bundled Mozilla roots",
+        })
+    }
+}
+
+/// The authorities a driver trusts, with what could not be read on the way.
+#[derive(Debug, Clone)]
+pub struct TrustedRoots {
+    certificates: Arc<Vec<CertificateDer<'static>>>,
+    source: RootSource,
+    problems: Arc<Vec<String>>,
+}
+
+impl TrustedRoots {
+    /// Reads the machine's authorities: `SSL_CERT_FILE`/`SSL_CERT_DIR` when set, else the
+    /// operating system's store, else none (and [`RootSource::Bundled`]). Certificates that
+    /// cannot serve as a trust anchor are left out, so one bad entry in a system bundle
+    /// cannot break every connection. Reads files; call it once per driver.
+    pub fn from_machine() -> Self {
+        // Set at all, even empty, is what rustls-native-certs goes by.
+        let named_by_environment =
+            ["SSL_CERT_FILE", "SSL_CERT_DIR"].iter().any(|name| std::env::var_os(name).is_some());
+        let loaded = rustls_native_certs::load_native_certs();
+        let mut problems: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+        let mut certificates = Vec::with_capacity(loaded.certs.len());
+        let mut unusable = 0;
+        for certificate in loaded.certs {
+            if RootCertStore::empty().add(certificate.clone()).is_ok() {
+                certificates.push(certificate);
+            } else {
+                unusable += 1;
+            }
+        }
+        if unusable > 0 {
+            problems.push(format!("{unusable} certificate(s) could not be used as an authority"));
+        }
+        let source = match (named_by_environment, certificates.is_empty()) {
+            (true, _) => RootSource::Environment,
+            (false, false) => RootSource::System,
+            (false, true) => RootSource::Bundled,
+        };
+        TrustedRoots { certificates: Arc::new(certificates), source, problems: Arc::new(problems) }
+    }
+
+    /// Only the Mozilla roots bundled into the HTTP client, whatever the machine says.
+    pub fn bundled() -> Self {
+        TrustedRoots { certificates: Arc::default(), source: RootSource::Bundled, problems: Arc::default() }
+    }
+
+    /// The authorities to trust; empty for [`RootSource::Bundled`], whose roots the HTTP
+    /// client carries itself.
+    pub fn certificates(&self) -> &[CertificateDer<'static>] {
+        &self.certificates
+    }
+
+    /// Where they came from.
+    pub fn source(&self) -> RootSource {
+        self.source
+    }
+
+    /// What could not be read or used while loading (a missing `SSL_CERT_FILE`, an
+    /// unreadable directory), as sentences.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// The transport error for a failed request, when its cause is a certificate the
+    /// server presented: [`TransportErrorKind::UntrustedCertificate`] when no trusted
+    /// authority issued it (the issuer is unknown, or its signature does not verify) (with where the authorities came from and what could not be
+    /// read), [`TransportErrorKind::Connect`] for any other certificate fault (expired,
+    /// issued for another name). `None` when the failure had nothing to do with a
+    /// certificate. Walks the whole `source()` chain, including the errors that
+    /// `std::io::Error` wraps.
+    pub fn certificate_failure(&self, error: &(dyn Error + 'static)) -> Option<TransportError> {
+        let problem = find_certificate_error(error)?;
+        // No known authority, or one with the right name but not the key that signed
+        // (an impostor): either way only trusting the real issuer helps.
+        if matches!(problem, CertificateError::UnknownIssuer | CertificateError::BadSignature) {
+            let mut detail = format!(
+                "no authority trusted by this machine issued the server's certificate (trusting {})",
+                self.source
+            );
+            for problem in self.problems.iter() {
+                detail.push_str("; ");
+                detail.push_str(problem);
+            }
+            Some(TransportError::new(TransportErrorKind::UntrustedCertificate, detail))
+        } else {
+            Some(TransportError::new(
+                TransportErrorKind::Connect,
+                format!("the server's certificate was refused: {problem}"),
+            ))
+        }
+    }
+}
+
+/// The first certificate error in `error`'s chain.
+fn find_certificate_error<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a CertificateError> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(rustls::Error::InvalidCertificate(problem)) = error.downcast_ref::<rustls::Error>() {
+            return Some(problem);
+        }
+        // `io::Error::source()` skips the error it wraps; look inside it by hand.
+        if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io_error| io_error.get_ref()) {
+            if let Some(found) = find_certificate_error(inner) {
+                return Some(found);
+            }
+        }
+        current = error.source();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io_wrapped(error: rustls::Error) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, error)
+    }
+
+    #[test]
+    fn an_unknown_issuer_inside_an_io_error_is_an_untrusted_certificate() {
+        let error = io_wrapped(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer));
+        let failure = TrustedRoots::bundled().certificate_failure(&error).expect("a certificate failure");
+        assert_eq!(failure.kind, TransportErrorKind::UntrustedCertificate);
+        assert!(failure.detail.contains("the bundled Mozilla roots"), "{failure}");
+    }
+
+    #[test]
+    fn a_signature_no_trusted_authority_made_is_an_untrusted_certificate() {
+        let error = rustls::Error::InvalidCertificate(CertificateError::BadSignature);
+        let failure = TrustedRoots::bundled().certificate_failure(&error).expect("a certificate failure");
+        assert_eq!(failure.kind, TransportErrorKind::UntrustedCertificate);
+    }
+
+    #[test]
+    fn other_certificate_faults_are_connection_failures_that_name_the_fault() {
+        let error = io_wrapped(rustls::Error::InvalidCertificate(CertificateError::Expired));
+        let failure = TrustedRoots::bundled().certificate_failure(&error).expect("a certificate failure");
+        assert_eq!(failure.kind, TransportErrorKind::Connect);
+        assert!(failure.detail.contains("Expired"), "{failure}");
+    }
+
+    #[test]
+    fn failures_without_a_certificate_are_left_to_the_driver() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(TrustedRoots::bundled().certificate_failure(&refused).is_none());
+        let handshake = io_wrapped(rustls::Error::HandshakeNotComplete);
+        assert!(TrustedRoots::bundled().certificate_failure(&handshake).is_none());
+    }
+}
