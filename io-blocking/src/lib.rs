@@ -27,6 +27,7 @@ mod cancel;
 
 use std::future::ready;
 use std::io;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use skytells_auth::{
@@ -36,16 +37,31 @@ use skytells_auth::{
 
 use cancel::Gate;
 pub use cancel::{Cancel, Cancelled};
-use skytells_auth_tls::RootSource;
 pub use skytells_auth_tls::TrustedRoots;
+use skytells_auth_tls::{certificate_failure, RootSource};
 
 /// Runs the core's requests on the calling thread.
 #[derive(Debug, Clone)]
 pub struct BlockingDriver {
-    agent: ureq::Agent,
-    /// For requests to this machine: no proxy ever sees them.
+    /// Your agent, for other hosts, when you gave one.
+    own_agent: Option<ureq::Agent>,
+    /// Plain http to this machine: no proxy, and no TLS to set up.
+    plain: ureq::Agent,
+    /// Everything over TLS, set up by the first https request: reading the machine's
+    /// authorities takes milliseconds that a plain-http request to this machine does not
+    /// need (a CLI against a local emulator, say).
+    tls: Arc<OnceLock<TlsAgents>>,
+    /// The authorities to trust when given; the machine's otherwise.
+    roots: Option<TrustedRoots>,
+}
+
+#[derive(Debug)]
+struct TlsAgents {
+    /// For other hosts: proxies from the environment.
+    remote: ureq::Agent,
+    /// For this machine: no proxy ever sees these requests.
     direct: ureq::Agent,
-    /// What the agents trust, to explain a refused certificate.
+    /// What both trust, to explain a refused certificate.
     roots: TrustedRoots,
 }
 
@@ -59,18 +75,21 @@ impl BlockingDriver {
     /// A driver that honours `HTTPS_PROXY`/`NO_PROXY` (and the other usual proxy
     /// variables), trusts the authorities the machine trusts (`SSL_CERT_FILE` and
     /// `SSL_CERT_DIR`, else the system's store, else the bundled Mozilla roots; see
-    /// [`TrustedRoots::from_machine`]), and never follows redirects: the core reports them
-    /// instead, so credentials stay with the host they were meant for.
+    /// [`TrustedRoots::from_machine`], read at the first https request), and never
+    /// follows redirects: the core reports them instead, so credentials stay with the
+    /// host they were meant for.
     pub fn new() -> Self {
-        Self::with_roots(TrustedRoots::from_machine())
+        BlockingDriver {
+            own_agent: None,
+            plain: ureq::Agent::config_builder().proxy(None).build().into(),
+            tls: Arc::default(),
+            roots: None,
+        }
     }
 
-    /// The same, trusting `roots`.
+    /// The same, trusting `roots` instead of the machine's authorities.
     pub fn with_roots(roots: TrustedRoots) -> Self {
-        let tls = tls_config(&roots);
-        let agent = ureq::Agent::config_builder().proxy(ureq::Proxy::try_from_env()).tls_config(tls.clone()).build();
-        let direct = ureq::Agent::config_builder().proxy(None).tls_config(tls).build();
-        BlockingDriver { agent: agent.into(), direct: direct.into(), roots }
+        BlockingDriver { roots: Some(roots), ..Self::new() }
     }
 
     /// A driver over your own agent (its TLS roots, proxy, connection pool). Whatever the
@@ -78,24 +97,47 @@ impl BlockingDriver {
     /// error statuses handed to the core as answers, and under the core's timeout.
     /// Requests to this machine skip the agent's proxy and use the machine's authorities.
     pub fn with_agent(agent: ureq::Agent) -> Self {
-        BlockingDriver { agent, ..Self::new() }
+        BlockingDriver { own_agent: Some(agent), ..Self::new() }
+    }
+
+    /// The TLS agents, set up on first use.
+    fn tls(&self) -> &TlsAgents {
+        self.tls.get_or_init(|| {
+            let roots = self.roots.clone().unwrap_or_else(TrustedRoots::from_machine);
+            let tls = tls_config(&roots);
+            let remote = ureq::Agent::config_builder().proxy(ureq::Proxy::try_from_env()).tls_config(tls.clone());
+            let direct = ureq::Agent::config_builder().proxy(None).tls_config(tls);
+            TlsAgents { remote: remote.build().into(), direct: direct.build().into(), roots }
+        })
+    }
+
+    /// The agent for `uri`, and the authorities it trusts when this driver chose them.
+    fn agent_for(&self, uri: &http::Uri) -> (&ureq::Agent, Option<&TrustedRoots>) {
+        // A request to this machine never goes through a proxy: plain http to loopback
+        // is allowed only because it never leaves the machine.
+        let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
+        if direct && uri.scheme() == Some(&http::uri::Scheme::HTTP) {
+            return (&self.plain, None);
+        }
+        match (&self.own_agent, direct) {
+            (Some(own), false) => (own, None),
+            (_, true) => (&self.tls().direct, Some(&self.tls().roots)),
+            (None, false) => (&self.tls().remote, Some(&self.tls().roots)),
+        }
     }
 
     /// Sends one request under the limits the core set.
     pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
         let Transmit { request, timeout, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (Instant::now(), request.method().clone(), request.uri().clone());
-        // A request to this machine never goes through a proxy: plain http to loopback
-        // is allowed only because it never leaves the machine.
-        let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
-        let agent = if direct { &self.direct } else { &self.agent };
+        let (agent, roots) = self.agent_for(&uri);
         let request = agent
             .configure_request(request)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(timeout))
             .build();
-        let failed = |error| transport_error(error, &self.roots);
+        let failed = |error| transport_error(error, roots);
         let result = agent.run(request).map_err(failed).and_then(|response| {
             let (parts, mut body) = response.into_parts();
             let bytes = body.with_config().limit(max_response_bytes as u64).read_to_vec().map_err(failed)?;
@@ -174,14 +216,14 @@ fn tls_config(roots: &TrustedRoots) -> ureq::tls::TlsConfig {
 }
 
 /// Sorts ureq's errors into the kinds the core distinguishes.
-fn transport_error(error: ureq::Error, roots: &TrustedRoots) -> TransportError {
+fn transport_error(error: ureq::Error, roots: Option<&TrustedRoots>) -> TransportError {
     // ureq's errors have no `source()`; the rustls error is inside one of these two.
     let cause: Option<&(dyn std::error::Error + 'static)> = match &error {
         ureq::Error::Rustls(cause) => Some(cause),
         ureq::Error::Io(cause) => Some(cause),
         _ => None,
     };
-    if let Some(failure) = cause.and_then(|cause| roots.certificate_failure(cause)) {
+    if let Some(failure) = cause.and_then(|cause| certificate_failure(cause, roots)) {
         return failure;
     }
     let kind = match &error {

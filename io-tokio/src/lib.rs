@@ -28,8 +28,8 @@ use skytells_auth::{
     describe_exchange, discover, drive, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome, RequestError,
     RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
 };
-use skytells_auth_tls::RootSource;
 pub use skytells_auth_tls::TrustedRoots;
+use skytells_auth_tls::{certificate_failure, RootSource};
 use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
@@ -45,6 +45,8 @@ pub struct TokioDriver {
     direct: reqwest::Client,
     /// What the clients trust, to explain a refused certificate.
     roots: TrustedRoots,
+    /// Whether `client` is the caller's own, whose authorities this driver does not know.
+    own_client: bool,
 }
 
 impl TokioDriver {
@@ -61,7 +63,7 @@ impl TokioDriver {
     pub fn with_roots(roots: TrustedRoots) -> Result<Self, DriverError> {
         let client = build(trusting(reqwest::Client::builder(), &roots))?;
         let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
-        Ok(TokioDriver { client, direct, roots })
+        Ok(TokioDriver { client, direct, roots, own_client: false })
     }
 
     /// A driver over your own client (its TLS roots, proxies, pool). Build it with
@@ -70,7 +72,7 @@ impl TokioDriver {
     /// follows them hides that from it. The core's timeout and size limit still apply.
     /// Requests to this machine skip the client's proxy and use the machine's authorities.
     pub fn with_client(client: reqwest::Client) -> Result<Self, DriverError> {
-        Ok(TokioDriver { client, ..Self::new()? })
+        Ok(TokioDriver { client, own_client: true, ..Self::new()? })
     }
 
     /// Sends one request under the limits the core set.
@@ -78,12 +80,13 @@ impl TokioDriver {
         let Transmit { request, timeout, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
-            let failed = |error| transport_error(error, &self.roots);
-            let request = reqwest::Request::try_from(request).map_err(failed)?;
             // A request to this machine never goes through a proxy: plain http to loopback
             // is allowed only because it never leaves the machine.
             let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
             let client = if direct { &self.direct } else { &self.client };
+            let roots = (direct || !self.own_client).then_some(&self.roots);
+            let failed = |error| transport_error(error, roots);
+            let request = reqwest::Request::try_from(request).map_err(failed)?;
             let mut response = client.execute(request).await.map_err(failed)?;
             let mut builder = http::Response::builder().status(response.status()).version(response.version());
             if let Some(headers) = builder.headers_mut() {
@@ -155,8 +158,8 @@ fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, DriverError
 
 /// Sorts reqwest's errors into the kinds the core distinguishes. reqwest's messages
 /// name the URL, never headers, so no credential reaches the text.
-fn transport_error(error: reqwest::Error, roots: &TrustedRoots) -> TransportError {
-    if let Some(failure) = roots.certificate_failure(&error) {
+fn transport_error(error: reqwest::Error, roots: Option<&TrustedRoots>) -> TransportError {
+    if let Some(failure) = certificate_failure(&error, roots) {
         return failure;
     }
     let kind = if error.is_timeout() {

@@ -108,34 +108,34 @@ impl TrustedRoots {
     pub fn problems(&self) -> &[String] {
         &self.problems
     }
+}
 
-    /// The transport error for a failed request, when its cause is a certificate the
-    /// server presented: [`TransportErrorKind::UntrustedCertificate`] when no trusted
-    /// authority issued it (the issuer is unknown, or its signature does not verify) (with where the authorities came from and what could not be
-    /// read), [`TransportErrorKind::Connect`] for any other certificate fault (expired,
-    /// issued for another name). `None` when the failure had nothing to do with a
-    /// certificate. Walks the whole `source()` chain, including the errors that
-    /// `std::io::Error` wraps.
-    pub fn certificate_failure(&self, error: &(dyn Error + 'static)) -> Option<TransportError> {
-        let problem = find_certificate_error(error)?;
-        // No known authority, or one with the right name but not the key that signed
-        // (an impostor): either way only trusting the real issuer helps.
-        if matches!(problem, CertificateError::UnknownIssuer | CertificateError::BadSignature) {
-            let mut detail = format!(
-                "no authority trusted by this machine issued the server's certificate (trusting {})",
-                self.source
-            );
-            for problem in self.problems.iter() {
+/// The transport error for a failed request, when its cause is a certificate the server
+/// presented: [`TransportErrorKind::UntrustedCertificate`] when no trusted authority issued
+/// it (the issuer is unknown, or its signature does not verify), with where the trusted
+/// authorities came from and what could not be read when `roots` are the ones the client
+/// used; [`TransportErrorKind::Connect`] for any other certificate fault (expired, issued
+/// for another name). `None` when the failure had nothing to do with a certificate. Walks
+/// the whole `source()` chain, including the errors that `std::io::Error` wraps.
+pub fn certificate_failure(error: &(dyn Error + 'static), roots: Option<&TrustedRoots>) -> Option<TransportError> {
+    let problem = find_certificate_error(error)?;
+    // No known authority, or one with the right name but not the key that signed (an
+    // impostor): either way only trusting the real issuer helps.
+    if matches!(problem, CertificateError::UnknownIssuer | CertificateError::BadSignature) {
+        let mut detail = "no trusted authority issued the server's certificate".to_owned();
+        if let Some(roots) = roots {
+            detail.push_str(&format!(" (trusting {})", roots.source));
+            for problem in roots.problems.iter() {
                 detail.push_str("; ");
                 detail.push_str(problem);
             }
-            Some(TransportError::new(TransportErrorKind::UntrustedCertificate, detail))
-        } else {
-            Some(TransportError::new(
-                TransportErrorKind::Connect,
-                format!("the server's certificate was refused: {problem}"),
-            ))
         }
+        Some(TransportError::new(TransportErrorKind::UntrustedCertificate, detail))
+    } else {
+        Some(TransportError::new(
+            TransportErrorKind::Connect,
+            format!("the server's certificate was refused: {problem}"),
+        ))
     }
 }
 
@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn an_unknown_issuer_inside_an_io_error_is_an_untrusted_certificate() {
         let error = io_wrapped(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer));
-        let failure = TrustedRoots::bundled().certificate_failure(&error).expect("a certificate failure");
+        let failure = certificate_failure(&error, Some(&TrustedRoots::bundled())).expect("a certificate failure");
         assert_eq!(failure.kind, TransportErrorKind::UntrustedCertificate);
         assert!(failure.detail.contains("the bundled Mozilla roots"), "{failure}");
     }
@@ -176,14 +176,14 @@ mod tests {
     #[test]
     fn a_signature_no_trusted_authority_made_is_an_untrusted_certificate() {
         let error = rustls::Error::InvalidCertificate(CertificateError::BadSignature);
-        let failure = TrustedRoots::bundled().certificate_failure(&error).expect("a certificate failure");
+        let failure = certificate_failure(&error, Some(&TrustedRoots::bundled())).expect("a certificate failure");
         assert_eq!(failure.kind, TransportErrorKind::UntrustedCertificate);
     }
 
     #[test]
     fn other_certificate_faults_are_connection_failures_that_name_the_fault() {
         let error = io_wrapped(rustls::Error::InvalidCertificate(CertificateError::Expired));
-        let failure = TrustedRoots::bundled().certificate_failure(&error).expect("a certificate failure");
+        let failure = certificate_failure(&error, Some(&TrustedRoots::bundled())).expect("a certificate failure");
         assert_eq!(failure.kind, TransportErrorKind::Connect);
         assert!(failure.detail.contains("Expired"), "{failure}");
     }
@@ -191,8 +191,8 @@ mod tests {
     #[test]
     fn failures_without_a_certificate_are_left_to_the_driver() {
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        assert!(TrustedRoots::bundled().certificate_failure(&refused).is_none());
+        assert!(certificate_failure(&refused, None).is_none());
         let handshake = io_wrapped(rustls::Error::HandshakeNotComplete);
-        assert!(TrustedRoots::bundled().certificate_failure(&handshake).is_none());
+        assert!(certificate_failure(&handshake, None).is_none());
     }
 }
