@@ -51,7 +51,7 @@ pub enum Command {
     Link(LinkArgs),
     /// Show who you are signed in as, and where each credential comes from.
     Whoami(WhoamiArgs),
-    /// Remove the stored token and access key.
+    /// Remove the stored token and access key of the current API (--all: of every API).
     Logout(LogoutArgs),
     /// Scripting helpers: print the token, or the authentication status.
     #[command(subcommand)]
@@ -126,6 +126,9 @@ pub struct LogoutArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'f')]
     pub force: bool,
+    /// Log out of every API, not only the current one (--api-url / SKYTELLS_API_URL).
+    #[arg(long)]
+    pub all: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use skytells_auth::skytells::{
-    credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiConfig, Credentials, EnvSnapshot,
-    FlagOverrides, Resolved, Source,
+    credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiBase, ApiConfig, Credentials,
+    EnvSnapshot, FlagOverrides, Resolved, Source,
 };
 use skytells_auth::Secret;
 use skytells_auth_blocking::BlockingDriver;
@@ -108,7 +108,13 @@ impl Context {
     /// The API to talk to, and the limits to talk under.
     pub fn api(&self) -> Result<ApiConfig, CliError> {
         let limits = resolve_limits(&self.env).map_err(|error| CliError::usage(error.to_string()))?;
-        Ok(ApiConfig::new(resolve_api_base(&self.flags, &self.env)?.value).with_limits(limits))
+        Ok(ApiConfig::new(self.api_base()?).with_limits(limits))
+    }
+
+    /// The API named by `--api-url`, `SKYTELLS_API_URL` or the default: whose stored
+    /// credentials a command may use.
+    pub fn api_base(&self) -> Result<ApiBase, CliError> {
+        Ok(resolve_api_base(&self.flags, &self.env)?.value)
     }
 
     /// An HTTP driver; built only by commands that make requests.
@@ -116,9 +122,9 @@ impl Context {
         BlockingDriver::new()
     }
 
-    /// The credentials to use, given what the file holds.
-    pub fn resolve(&self, file: Option<&Credentials>) -> Resolved {
-        resolve_credentials(&self.env, file)
+    /// The credentials to use for `api`, given what the file holds.
+    pub fn resolve(&self, file: Option<&Credentials>, api: &ApiBase) -> Resolved {
+        resolve_credentials(&self.env, file, api)
     }
 
     /// Milliseconds since the Unix epoch, for `created_at`.

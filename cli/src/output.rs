@@ -86,9 +86,13 @@ pub struct LinkJson<'a> {
 #[derive(Debug, Serialize)]
 pub struct LogoutJson<'a> {
     pub logged_out: bool,
+    /// The origin logged out of, or `all`.
+    pub api: &'a str,
     pub credentials_file: &'a str,
     /// Other files removed because they could hold a secret (backups, temporary files).
     pub removed_files: &'a [String],
+    /// Origins whose logins stay.
+    pub still_logged_in_to: &'a [&'a str],
 }
 
 /// `skytells whoami --json` (and `auth status --json`).
@@ -102,6 +106,8 @@ pub struct WhoamiJson<'a> {
     pub user: Option<UserJson<'a>>,
     pub token: Option<TokenJson<'a>>,
     pub access_key: Option<AccessKeyJson<'a>>,
+    /// Other APIs (origins) with a stored login; never used for this one.
+    pub other_logins: Vec<&'a str>,
     pub error: Option<&'a str>,
 }
 
@@ -110,6 +116,8 @@ pub struct WhoamiJson<'a> {
 pub struct TokenJson<'a> {
     pub prefix: String,
     pub source: SourceJson,
+    /// The origin a stored token belongs to; `null` for one from the environment.
+    pub stored_for: Option<&'a str>,
     pub scopes: Option<&'a [String]>,
 }
 
@@ -118,6 +126,8 @@ pub struct TokenJson<'a> {
 pub struct AccessKeyJson<'a> {
     pub prefix: String,
     pub source: SourceJson,
+    /// The origin a stored key belongs to; `null` for one from the environment.
+    pub stored_for: Option<&'a str>,
     pub status: &'static str,
     pub project: Option<ProjectJson<'a>>,
     pub error: Option<&'a str>,

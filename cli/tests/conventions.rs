@@ -85,7 +85,7 @@ fn version_and_help_exit_zero_and_usage_errors_exit_two() {
 #[test]
 fn auth_token_prints_the_token_in_use_for_scripts() {
     let sandbox = Sandbox::new(|_| {});
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let run = sandbox.run(&["auth", "token"], "");
     assert_eq!((run.code, run.stdout), (Some(0), format!("{}\n", token("ab"))));
     let mut from_env = sandbox.command(&["auth", "token"]);
@@ -102,7 +102,7 @@ fn auth_token_prints_the_token_in_use_for_scripts() {
 fn auth_status_is_whoami() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("ab"), &[]);
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let status = sandbox.run(&["auth", "status", "--json"], "");
     let whoami = sandbox.run(&["whoami", "--json"], "");
     assert_eq!(status.code, Some(0));
@@ -208,7 +208,13 @@ fn login_link_and_logout_speak_json() {
     let logout: Value = serde_json::from_str(&sandbox.run(&["logout", "--force", "--json"], "").stdout).unwrap();
     assert_eq!(
         logout,
-        json!({"logged_out": true, "credentials_file": "~/config/credentials.json", "removed_files": []})
+        json!({
+            "logged_out": true,
+            "api": sandbox.origin(),
+            "credentials_file": "~/config/credentials.json",
+            "removed_files": [],
+            "still_logged_in_to": []
+        })
     );
 }
 

@@ -30,14 +30,14 @@ fn a_corrupt_file_is_kept_aside_not_silently_overwritten() {
     assert_eq!(std::fs::read_to_string(backups[0].path()).unwrap(), "{\"token\": \"sk_pat_trunc");
     assert!(run.stderr.contains("could not be read (it is not valid JSON"), "{}", run.stderr);
     assert!(run.stderr.contains("it was kept as"), "{}", run.stderr);
-    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
+    assert_eq!(sandbox.emulator_login()["token"], token("ab").as_str());
 }
 
 #[test]
 fn loose_permissions_are_tightened_with_a_warning() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_access_key("sk_proj_a", "A");
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     set_mode(&sandbox.credentials(), 0o644);
     set_mode(&sandbox.config_dir(), 0o755);
     let run = sandbox.run(&["link", "sk_proj_a"], "");
@@ -135,7 +135,7 @@ fn logout_leaves_no_secret_behind() {
     assert_eq!(folder_contents(&sandbox), Vec::<(String, String)>::new(), "not even the lock file is left");
 
     // A readable file keeps its unknown fields; leftovers go, and so does the lock file.
-    sandbox.write_credentials(&format!(r#"{{"token":"{}","api_key":"legacy"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}","api_key":"legacy"}}"#, token("ab")));
     std::fs::write(sandbox.config_dir().join(".credentials.json.tmp-7"), token("ab")).unwrap();
     let run = sandbox.run(&["logout", "--force", "--json"], "");
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

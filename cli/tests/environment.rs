@@ -75,7 +75,7 @@ fn an_api_url_with_credentials_a_fragment_or_a_bad_port_is_refused_before_any_re
 #[test]
 fn a_closed_standard_output_is_a_quiet_exit_not_a_crash() {
     let sandbox = Sandbox::new(|_| {});
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let commands: [&[&str]; 6] = [
         &["whoami", "--json", "--offline"],
         &["whoami", "--offline"],
@@ -138,7 +138,7 @@ fn a_loose_file_that_cannot_be_tightened_is_still_read_with_a_warning() {
     std::fs::create_dir(&config).unwrap();
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o755)).unwrap();
     let file = config.join("credentials.json");
-    std::fs::write(&file, format!(r#"{{"token":"{}"}}"#, token("ab"))).unwrap();
+    std::fs::write(&file, sandbox.for_emulator(&format!(r#"{{"token":"{}"}}"#, token("ab")))).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     for args in [&["whoami", "--offline"][..], &["auth", "token"]] {
         let output = Command::new("setpriv")
@@ -163,10 +163,17 @@ fn a_loose_file_that_cannot_be_tightened_is_still_read_with_a_warning() {
 fn plain_http_goes_only_to_a_loopback_address_and_never_through_a_proxy() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("ab"), &[]);
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    let port = sandbox.emulator.port();
+    // `localhost` and `127.0.0.1` are two origins, each with its own login.
+    let login = serde_json::json!({ "token": token("ab") });
+    sandbox.write_credentials(
+        &serde_json::json!({"origins": {
+            format!("http://127.0.0.1:{port}"): login.clone(), format!("http://localhost:{port}"): login
+        }})
+        .to_string(),
+    );
     // Another emulator stands in as the proxy: its log shows anything sent through it.
     let proxy = skytells_emulator::Emulator::start(skytells_emulator::Scenario::default()).unwrap();
-    let port = sandbox.emulator.port();
     for api in [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")] {
         let mut command = sandbox.command(&["whoami"]);
         command.env("SKYTELLS_API_URL", &api);

@@ -68,7 +68,7 @@ fn links_planted_in_ones_own_folder_are_never_written_through() {
     // A planted lock file is refused too, and nothing is written through it.
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_access_key("sk_proj_safe", "Safe");
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     symlink(&victim, sandbox.config_dir().join(".credentials.json.lock")).unwrap();
     let run = sandbox.run(&["link", "sk_proj_safe"], "");
     assert_ne!(run.code, Some(0), "{run:?}");

@@ -233,7 +233,7 @@ fn broken_whoami_answers() {
     ];
     for case in &cases {
         let sandbox = Sandbox::new(case.scenario);
-        sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+        sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
         let mut command = sandbox.command(&["whoami"]);
         command.env("SKYTELLS_HTTP_TIMEOUT", "1");
         let started = Instant::now();

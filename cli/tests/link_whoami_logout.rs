@@ -9,8 +9,10 @@ use serde_json::json;
 fn link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_access_key("sk_proj_weather_1", "Weather App");
-    sandbox
-        .write_credentials(&format!(r#"{{"token":"{}","api_key":"legacy","created_at":1776076200000}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(
+        r#"{{"token":"{}","api_key":"legacy","created_at":1776076200000}}"#,
+        token("ab")
+    ));
     let run = sandbox.run(&["link", "sk_proj_weather_1"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(
@@ -19,7 +21,9 @@ fn link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields()
     );
     assert_eq!(
         sandbox.read_credentials(),
-        json!({"token": token("ab"), "api_key": "legacy", "created_at": 1776076200000u64, "access_key": "sk_proj_weather_1"})
+        json!({"api_key": "legacy", "origins": {sandbox.origin(): {
+            "token": token("ab"), "created_at": 1776076200000u64, "access_key": "sk_proj_weather_1"
+        }}})
     );
     assert_eq!(common::mode(&sandbox.credentials()), 0o600);
 }
@@ -30,7 +34,7 @@ fn link_reads_the_key_from_standard_input_with_a_dash() {
     sandbox.emulator.add_access_key("sk_proj_from_stdin", "Piped");
     let run = sandbox.run(&["link", "-"], "sk_proj_from_stdin\n");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(sandbox.read_credentials()["access_key"], "sk_proj_from_stdin");
+    assert_eq!(sandbox.emulator_login()["access_key"], "sk_proj_from_stdin");
 }
 
 #[test]
@@ -77,9 +81,10 @@ fn whoami_without_credentials_is_the_guides_not_authenticated() {
     let run = sandbox.run(&["whoami"], "");
     assert_eq!(run.code, Some(4));
     assert!(run.stdout.contains("✖ Not logged in to http://127.0.0.1:"), "{}", run.stdout);
+    let url = sandbox.origin();
     assert_eq!(
         run.stderr,
-        "error: You are not authenticated. Run `skytells login`, or set SKYTELLS_TOKEN in your environment.\n"
+        format!("error: You are not authenticated: not logged in to {url}. Run `skytells login --api-url {url}`, or set SKYTELLS_TOKEN in your environment.\n")
     );
 }
 
@@ -88,15 +93,15 @@ fn whoami_names_the_account_and_where_each_credential_came_from() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("ab"), &[]);
     sandbox.emulator.add_access_key("sk_proj_weather_1", "Weather App");
-    sandbox.write_credentials(&format!(
+    sandbox.write_emulator_login(&format!(
         r#"{{"token":"{}","access_key":"sk_proj_weather_1","scopes":["inference","account.read"]}}"#,
         token("ab")
     ));
     let run = sandbox.run(&["whoami"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
+    let url = sandbox.origin();
     let expected = format!(
-        "✔ Logged in to {} as Ada Lovelace (ada@example.com)\n  User ID:     usr_0001\n  Token:       sk_pat_abab… (from credentials file)\n  Scopes:      inference, account.read\n  Project:     Weather App (weather-app), key sk_proj_weat… from credentials file\n  Credentials: ~/config/credentials.json\n  Status:      authenticated\n",
-        sandbox.emulator.url()
+        "✔ Logged in to {url} as Ada Lovelace (ada@example.com)\n  User ID:     usr_0001\n  Token:       sk_pat_abab… (from credentials file, stored for {url})\n  Scopes:      inference, account.read\n  Project:     Weather App (weather-app), key sk_proj_weat… from credentials file, stored for {url}\n  Credentials: ~/config/credentials.json\n  Status:      authenticated\n",
     );
     assert_eq!(run.stdout, expected);
 }
@@ -105,7 +110,7 @@ fn whoami_names_the_account_and_where_each_credential_came_from() {
 fn environment_beats_the_file_and_empty_variables_count_as_unset() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("cd"), &[]);
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let mut command = sandbox.command(&["whoami"]);
     command.env("SKYTELLS_TOKEN", token("cd"));
     let run = sandbox.run_command(command, "");
@@ -116,7 +121,7 @@ fn environment_beats_the_file_and_empty_variables_count_as_unset() {
     command.env("SKYTELLS_TOKEN", "");
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(4), "the file's token is unknown to the emulator: {run:?}");
-    assert!(run.stdout.contains("sk_pat_abab… (from credentials file)"), "{}", run.stdout);
+    assert!(run.stdout.contains("sk_pat_abab… (from credentials file, stored for http://127.0.0.1:"), "{}", run.stdout);
 }
 
 #[test]
@@ -139,7 +144,7 @@ fn a_malformed_environment_token_is_named_without_a_request() {
 fn whoami_json_follows_the_documented_schema() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("ab"), &[]);
-    sandbox.write_credentials(&format!(r#"{{"token":"{}","scopes":["inference"]}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}","scopes":["inference"]}}"#, token("ab")));
     let mut command = sandbox.command(&["whoami", "--json"]);
     command.env("SKYTELLS_ACCESS_KEY", "sk_proj_unknown");
     let run = sandbox.run_command(command, "");
@@ -154,14 +159,21 @@ fn whoami_json_follows_the_documented_schema() {
             "api_url": sandbox.emulator.url(),
             "credentials_file": "~/config/credentials.json",
             "user": {"id": "usr_0001", "name": "Ada Lovelace", "email": "ada@example.com"},
-            "token": {"prefix": "sk_pat_abab…", "source": {"kind": "file", "name": null}, "scopes": ["inference"]},
+            "token": {
+                "prefix": "sk_pat_abab…",
+                "source": {"kind": "file", "name": null},
+                "stored_for": sandbox.origin(),
+                "scopes": ["inference"]
+            },
             "access_key": {
                 "prefix": "sk_proj_unkn…",
                 "source": {"kind": "env", "name": "SKYTELLS_ACCESS_KEY"},
+                "stored_for": null,
                 "status": "rejected",
                 "project": null,
                 "error": "Access key is invalid or revoked. Copy the access key from your project's Settings in the Skytells console, then run `skytells link sk_proj_your_access_key`."
             },
+            "other_logins": [],
             "error": null
         })
     );
@@ -170,7 +182,7 @@ fn whoami_json_follows_the_documented_schema() {
 #[test]
 fn whoami_reports_a_rejected_token() {
     let sandbox = Sandbox::new(|_| {});
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let run = sandbox.run(&["whoami", "--json"], "");
     assert_eq!(run.code, Some(4));
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -182,13 +194,14 @@ fn whoami_reports_a_rejected_token() {
 #[test]
 fn whoami_shows_local_facts_when_the_api_cannot_be_reached() {
     let sandbox = Sandbox::new(|_| {});
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let unused_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let unreachable = format!("http://127.0.0.1:{unused_port}");
+    sandbox.write_credentials(&json!({"origins": {&unreachable: {"token": token("ab")}}}).to_string());
     let mut command = sandbox.command(&["whoami"]);
-    command.env("SKYTELLS_API_URL", format!("http://127.0.0.1:{unused_port}"));
+    command.env("SKYTELLS_API_URL", &unreachable);
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(1));
-    assert!(run.stdout.contains("Token:       sk_pat_abab… (from credentials file)"), "{}", run.stdout);
+    assert!(run.stdout.contains("Token:       sk_pat_abab… (from credentials file, stored for"), "{}", run.stdout);
     assert!(run.stdout.contains("Status:      unreachable"));
     assert!(run.stderr.starts_with("error: could not reach the Skytells API: could not connect"), "{}", run.stderr);
 }
@@ -223,8 +236,9 @@ fn the_default_location_is_under_home_and_the_flag_beats_the_variable() {
 #[test]
 fn logout_without_a_terminal_needs_force() {
     let sandbox = Sandbox::new(|_| {});
-    let stored = format!(r#"{{"token":"{}","access_key":"sk_proj_a","api_key":"legacy"}}"#, token("ab"));
-    sandbox.write_credentials(&stored);
+    sandbox
+        .write_emulator_login(&format!(r#"{{"token":"{}","access_key":"sk_proj_a","api_key":"legacy"}}"#, token("ab")));
+    let stored = std::fs::read_to_string(sandbox.credentials()).unwrap();
     let run = sandbox.run(&["logout"], "");
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("Run `skytells logout --force`"), "{}", run.stderr);
@@ -234,9 +248,11 @@ fn logout_without_a_terminal_needs_force() {
     command.env("SKYTELLS_TOKEN", token("cd"));
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run
-        .stdout
-        .starts_with("✔ Logged out. Removed the stored token and access key from ~/config/credentials.json"));
+    let logged_out = format!(
+        "✔ Logged out of {}. Removed its stored token and access key from ~/config/credentials.json",
+        sandbox.origin()
+    );
+    assert!(run.stdout.starts_with(&logged_out), "{}", run.stdout);
     assert!(run.stderr.contains("warning: SKYTELLS_TOKEN is still set in your environment"), "{}", run.stderr);
     assert_eq!(sandbox.read_credentials(), json!({"api_key": "legacy"}));
 }
@@ -252,16 +268,16 @@ fn logout_with_nothing_stored_says_so() {
 #[test]
 fn logout_on_a_terminal_asks_first() {
     let sandbox = Sandbox::new(|_| {});
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let run = common::in_terminal(&sandbox.command(&["logout"]), TypeWhen::Shown("[y/N]"), "n\n", 100);
-    assert!(
-        run.stdout
-            .contains("Log out? This removes the stored token and access key from ~/config/credentials.json. [y/N]"),
-        "{run:?}"
+    let question = format!(
+        "Log out of {}? This removes its stored token and access key from ~/config/credentials.json. [y/N]",
+        sandbox.origin()
     );
+    assert!(run.stdout.contains(&question), "{run:?}");
     assert!(run.stdout.contains("Logout cancelled; nothing was removed."), "{run:?}");
     assert!(sandbox.credentials().exists());
     let run = common::in_terminal(&sandbox.command(&["logout"]), TypeWhen::Shown("[y/N]"), "y\n", 100);
-    assert!(run.stdout.contains("Logged out."), "{run:?}");
+    assert!(run.stdout.contains("Logged out of"), "{run:?}");
     assert!(!sandbox.credentials().exists(), "nothing else was in the file, so it is gone");
 }

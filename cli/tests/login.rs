@@ -43,7 +43,7 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
             "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to ~/config/credentials.json\n"
         )
     );
-    let credentials = sandbox.read_credentials();
+    let credentials = sandbox.emulator_login();
     let stored = credentials["token"].as_str().unwrap();
     assert!(stored.starts_with("sk_pat_") && stored.len() == 71);
     assert!(!run.all().contains(stored), "the token was printed");
@@ -64,7 +64,7 @@ fn requested_scopes_are_sent_and_stored() {
     let run = sandbox.run(&["login", "--scopes", " inference, projects.write,inference", "--no-browser"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(sandbox.emulator.devices()[0].scopes, ["inference", "projects.write"]);
-    assert_eq!(sandbox.read_credentials()["scopes"], serde_json::json!(["inference", "projects.write"]));
+    assert_eq!(sandbox.emulator_login()["scopes"], serde_json::json!(["inference", "projects.write"]));
 }
 
 #[test]
@@ -154,12 +154,11 @@ fn an_environment_token_is_announced_as_still_taking_precedence() {
 #[test]
 fn without_a_terminal_an_existing_login_is_replaced_without_asking() {
     let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
-    sandbox.write_credentials(&format!(r#"{{"token":"{}","api_key":"legacy"}}"#, token("cd")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}","api_key":"legacy"}}"#, token("cd")));
     let run = sandbox.run(&["login", "--no-browser"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    let credentials = sandbox.read_credentials();
-    assert_ne!(credentials["token"], token("cd").as_str());
-    assert_eq!(credentials["api_key"], "legacy");
+    assert_ne!(sandbox.emulator_login()["token"], token("cd").as_str());
+    assert_eq!(sandbox.read_credentials()["api_key"], "legacy");
 }
 
 #[test]
@@ -185,11 +184,12 @@ fn a_pasted_token_is_checked_with_the_api_then_saved() {
     let run = sandbox.run(&["login", "--token"], &format!("{}\n", token("ab")));
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.starts_with("✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n"));
-    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
-    assert!(sandbox.read_credentials().get("scopes").is_none());
+    assert_eq!(sandbox.emulator_login()["token"], token("ab").as_str());
+    assert!(sandbox.emulator_login().get("scopes").is_none());
     assert!(!run.all().contains(&token("ab")));
-    let paths: Vec<String> = sandbox.emulator.log().into_iter().map(|entry| entry.path).collect();
-    assert_eq!(paths, ["/api/v1/cli/projects", "/api/v1/cli/me"]);
+    let mut paths: Vec<String> = sandbox.emulator.log().into_iter().map(|entry| entry.path).collect();
+    paths.sort();
+    assert_eq!(paths, ["/api/v1/cli/me", "/api/v1/cli/projects"], "the check and the lookup, sent together");
 }
 
 #[test]
@@ -248,7 +248,7 @@ fn the_token_prompt_on_a_terminal_does_not_echo() {
     assert!(run.stdout.contains("Paste your personal access token (input is hidden):"), "{run:?}");
     assert!(run.stdout.contains("Authenticated successfully!"), "{run:?}");
     assert!(!run.stdout.contains(&token("ab")), "the token was echoed: {run:?}");
-    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
+    assert_eq!(sandbox.emulator_login()["token"], token("ab").as_str());
 }
 
 #[test]
@@ -285,13 +285,12 @@ fn piped_output_gets_plain_lines_and_no_colour() {
 #[test]
 fn on_a_terminal_an_existing_login_is_kept_unless_you_say_yes() {
     let sandbox = Sandbox::new(|_| {});
-    let stored = format!(r#"{{"token":"{}"}}"#, token("cd"));
-    sandbox.write_credentials(&stored);
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("cd")));
+    let stored = std::fs::read_to_string(sandbox.credentials()).unwrap();
     let run = common::in_terminal(&sandbox.command(&["login", "--no-browser"]), TypeWhen::Shown("[y/N]"), "n\n", 100);
-    assert!(
-        run.stdout.contains("You are already logged in. Log in again and replace the stored token? [y/N]"),
-        "{run:?}"
-    );
+    let question =
+        format!("You are already logged in to {}. Log in again and replace the stored token? [y/N]", sandbox.origin());
+    assert!(run.stdout.contains(&question), "{run:?}");
     assert!(run.stdout.contains("Kept your current login."), "{run:?}");
     assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), stored);
     assert!(sandbox.emulator.log().is_empty(), "nothing was asked of the API");
@@ -368,7 +367,7 @@ fn standard_input_that_is_not_text_is_a_usage_error_and_a_token_after_blank_line
     assert!(run.stderr.contains("is not text"), "{}", run.stderr);
     let run = sandbox.run(&["login", "--token"], &format!("\n  \n{}\n", token("ab")));
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(sandbox.read_credentials()["token"], token("ab").as_str());
+    assert_eq!(sandbox.emulator_login()["token"], token("ab").as_str());
 }
 
 #[test]

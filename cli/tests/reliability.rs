@@ -33,7 +33,7 @@ fn sigkill_during_rewrites_leaves_the_old_or_the_new_file() {
         sandbox.emulator.add_access_key(&format!("sk_proj_key{i}"), "Crash Test");
     }
     let mut expected_key = "sk_proj_initial".to_owned();
-    sandbox.write_credentials(&format!(
+    sandbox.write_emulator_login(&format!(
         r#"{{"token":"{}","access_key":"{expected_key}","api_key":"legacy","future":{{"x":[1,2]}}}}"#,
         token("ab")
     ));
@@ -57,9 +57,10 @@ fn sigkill_during_rewrites_leaves_the_old_or_the_new_file() {
         let file: Value = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
             panic!("seed {seed}, run {i}: torn file ({error}): {}", String::from_utf8_lossy(&bytes))
         });
-        let key = file["access_key"].as_str().unwrap();
+        let login = &file["origins"][sandbox.origin()];
+        let key = login["access_key"].as_str().unwrap();
         assert!(key == expected_key || key == new_key, "seed {seed}, run {i}: access_key {key}");
-        assert_eq!(file["token"], token("ab").as_str(), "seed {seed}, run {i}");
+        assert_eq!(login["token"], token("ab").as_str(), "seed {seed}, run {i}");
         assert_eq!(file["api_key"], "legacy");
         assert_eq!(file["future"], serde_json::json!({"x": [1, 2]}));
         assert_eq!(mode(&sandbox.credentials()), 0o600);
@@ -107,8 +108,9 @@ fn concurrent_links_and_logins_all_succeed_and_leave_one_valid_file() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
     let file = sandbox.read_credentials();
-    assert!(tokens.contains(&file["token"].as_str().unwrap().to_owned()), "{file}");
-    assert!(keys.contains(&file["access_key"].as_str().unwrap().to_owned()), "{file}");
+    let login = &file["origins"][sandbox.origin()];
+    assert!(tokens.contains(&login["token"].as_str().unwrap().to_owned()), "{file}");
+    assert!(keys.contains(&login["access_key"].as_str().unwrap().to_owned()), "{file}");
     assert_eq!(file["api_key"], "legacy");
     assert_eq!(mode(&sandbox.credentials()), 0o600);
 }
@@ -159,13 +161,13 @@ fn canary_secrets_never_appear_in_output_or_other_files() {
     run(&["whoami"], "", &[("SKYTELLS_TOKEN", &canary_token[..50])]);
     run(&["logout", "--force"], "", &[]);
     run(&["login", "--no-browser"], "", &[("SKYTELLS_TOKEN", &canary_token)]);
-    let first_minted = sandbox.read_credentials()["token"].as_str().unwrap().to_owned();
+    let first_minted = sandbox.emulator_login()["token"].as_str().unwrap().to_owned();
     run(&["whoami", "--json"], "", &[]);
     run(&["-vv", "whoami"], "", &[("SKYTELLS_ACCESS_KEY", canary_key)]);
     run(&["link", canary_key, "-v"], "", &[("SKYTELLS_LOG", "trace")]);
     run(&["-v", "login", "--token"], &canary_token, &[]);
     run(&["-v", "login", "--no-browser"], "", &[]);
-    let minted = sandbox.read_credentials()["token"].as_str().unwrap().to_owned();
+    let minted = sandbox.emulator_login()["token"].as_str().unwrap().to_owned();
     let secrets = [canary_token.as_str(), canary_key, first_minted.as_str(), minted.as_str()];
     for (command, output) in &outputs {
         for secret in secrets {
@@ -181,7 +183,7 @@ fn canary_secrets_never_appear_in_output_or_other_files() {
 #[test]
 fn a_plain_http_api_on_another_host_gets_no_credential() {
     let sandbox = Sandbox::new(|_| {});
-    sandbox.write_credentials(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     for url in ["http://api.example.com", "http://10.0.0.1:8080", "http://localhost.evil.test"] {
         // With -v every request attempt is logged, so no DEBUG line means none was made.
         let mut command: Command = sandbox.command(&["-v", "whoami"]);

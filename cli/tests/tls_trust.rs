@@ -37,7 +37,7 @@ fn login_with_a_token_refuses_an_unknown_authority_before_sending_the_token() {
     trusting.env("SSL_CERT_FILE", authority_file(&sandbox, &authority));
     let accepted = sandbox.run_command(trusting, &secret);
     assert_eq!(accepted.code, Some(0), "{accepted:?}");
-    assert_eq!(sandbox.read_credentials()["token"], secret.as_str());
+    assert_eq!(sandbox.emulator_login()["token"], secret.as_str());
     assert!(sandbox.emulator.log().iter().all(|entry| entry.authorized), "{:?}", sandbox.emulator.log());
 }
 
@@ -47,7 +47,7 @@ fn whoami_and_device_login_trust_the_authority_only_through_ssl_cert_file() {
     let sandbox = Sandbox::with_tls(&authority, |scenario| scenario.approve_after_polls = Some(0));
     let secret = token("5c");
     sandbox.emulator.add_token(&secret, &[]);
-    sandbox.write_credentials(&format!(r#"{{"token":"{secret}"}}"#));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{secret}"}}"#));
 
     assert_refused_untrusted(&sandbox.run(&["whoami"], ""));
     // Not retried either: no poll could ever get through.

@@ -3,7 +3,9 @@
 //! `cargo bench -p skytells-auth --bench core` measures; `-- --test` runs each once (CI).
 
 use divan::{black_box, Bencher};
-use skytells_auth::skytells::{resolve_credentials, ApiConfig, Credentials, EnvSnapshot, FetchIdentity, Scope};
+use skytells_auth::skytells::{
+    resolve_credentials, ApiBase, ApiConfig, Credentials, EnvSnapshot, FetchIdentity, Scope,
+};
 use skytells_auth::{DeviceFlow, Exchange, Moment, Outcome, Output, Secret, TransportError, TransportErrorKind};
 
 fn main() {
@@ -70,7 +72,7 @@ fn credentials_parse_and_resolve(bencher: Bencher) {
     let env = EnvSnapshot::from_pairs([("HOME", "/home/ada"), ("SKYTELLS_ACCESS_KEY", "sk_proj_env")]);
     bencher.bench(|| {
         let file = Credentials::parse(black_box(NODE_FILE.as_bytes())).unwrap();
-        let resolved = resolve_credentials(&env, Some(&file));
+        let resolved = resolve_credentials(&env, Some(&file), &ApiBase::default());
         black_box(resolved.require_token().is_ok())
     });
 }

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use skytells_auth::skytells::{resolve_credentials, Credentials, EnvSnapshot, Source};
+use skytells_auth::skytells::{resolve_credentials, ApiBase, ApiOrigin, Credentials, EnvSnapshot, Source};
 use skytells_auth::Secret;
 
 fn credential_text() -> impl Strategy<Value = String> {
@@ -36,7 +36,7 @@ fn credentials_file() -> impl Strategy<Value = Map<String, Value>> {
         .prop_map(|(token, access_key, created_at, unknown)| {
             let mut fields = Map::new();
             for (name, value) in unknown {
-                if !["token", "access_key", "created_at", "scopes"].contains(&name.as_str()) {
+                if !["token", "access_key", "created_at", "scopes", "origins"].contains(&name.as_str()) {
                     fields.insert(name, value);
                 }
             }
@@ -127,7 +127,7 @@ proptest! {
         let file = stored.as_ref().map(|value| {
             Credentials::parse(serde_json::json!({ field: value }).to_string().as_bytes()).unwrap()
         });
-        let resolved = resolve_credentials(&env_snapshot, file.as_ref());
+        let resolved = resolve_credentials(&env_snapshot, file.as_ref(), &ApiBase::default());
         let chosen = if for_access_key { resolved.access_key } else { resolved.token };
         let non_empty = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty() && !text.is_empty());
         let expected = if let Some(value) = env.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
@@ -136,5 +136,77 @@ proptest! {
             non_empty(&stored).map(|value| (value, Source::File))
         };
         prop_assert_eq!(chosen.map(|sourced| (sourced.value.expose().to_owned(), sourced.source)), expected);
+    }
+}
+
+/// One change a login, link or logout makes, to one of four origins (0 is the default API).
+#[derive(Debug, Clone)]
+enum Change {
+    Token(usize, String),
+    AccessKey(usize, String),
+    Clear(usize),
+    ClearAll,
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        (0..4usize, "sk_pat_[a-f0-9]{4}").prop_map(|(origin, token)| Change::Token(origin, token)),
+        (0..4usize, "sk_proj_[a-z0-9]{4}").prop_map(|(origin, key)| Change::AccessKey(origin, key)),
+        (0..4usize).prop_map(Change::Clear),
+        Just(Change::ClearAll),
+    ]
+}
+
+proptest! {
+    /// Whatever logins, links and logouts happen to which origins, each origin reads back
+    /// exactly its own (as a map from origin to login would), the top-level fields are
+    /// only ever the default API's, the file round-trips, and unknown fields stay.
+    #[test]
+    fn each_origins_login_is_its_own_and_only_the_default_apis_is_at_the_top(
+        changes in prop::collection::vec(change(), 0..24),
+    ) {
+        let origins: Vec<ApiOrigin> = ["https://console.skytells.ai", "https://staging.example.com", "http://127.0.0.1:8787", "http://[::1]:9"]
+            .iter()
+            .map(|url| ApiOrigin::parse(url).unwrap())
+            .collect();
+        let mut credentials = Credentials::parse(br#"{"api_key":"legacy"}"#).unwrap();
+        let mut model: Vec<(Option<String>, Option<String>)> = vec![(None, None); origins.len()];
+        for change in changes {
+            match change {
+                Change::Token(at, token) => {
+                    credentials.set_token_for(&origins[at], &Secret::new(&token), &[], 1);
+                    model[at].0 = Some(token);
+                }
+                Change::AccessKey(at, key) => {
+                    credentials.set_access_key_for(&origins[at], &Secret::new(&key), 1);
+                    model[at].1 = Some(key);
+                }
+                Change::Clear(at) => {
+                    credentials.clear_login_for(&origins[at]);
+                    model[at] = (None, None);
+                }
+                Change::ClearAll => {
+                    credentials.clear_all_logins();
+                    model.iter_mut().for_each(|login| *login = (None, None));
+                }
+            }
+            let reread = Credentials::parse(&credentials.to_bytes()).unwrap();
+            prop_assert_eq!(&reread, &credentials);
+            for (origin, (token, key)) in origins.iter().zip(&model) {
+                let login = reread.login_for(origin);
+                prop_assert_eq!(login.token.map(|secret| secret.expose().to_owned()), token.clone());
+                prop_assert_eq!(login.access_key.map(|secret| secret.expose().to_owned()), key.clone());
+            }
+            prop_assert_eq!(reread.token().map(|secret| secret.expose().to_owned()), model[0].0.clone());
+            let logged_in: Vec<&ApiOrigin> =
+                origins.iter().zip(&model).filter(|(_, (t, k))| t.is_some() || k.is_some()).map(|(o, _)| o).collect();
+            let mut listed = reread.logged_in_origins();
+            listed.sort();
+            let mut expected: Vec<ApiOrigin> = logged_in.into_iter().cloned().collect();
+            expected.sort();
+            prop_assert_eq!(listed, expected);
+            let file: Value = serde_json::from_slice(&credentials.to_bytes()).unwrap();
+            prop_assert_eq!(&file["api_key"], "legacy");
+        }
     }
 }

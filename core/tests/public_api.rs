@@ -236,7 +236,7 @@ fn resolution_names_every_source() {
     let flags = FlagOverrides::new(Some("https://flag.test".into()), Some("/flag/dir".into()));
     let env = EnvSnapshot::from_pairs([("SKYTELLS_ACCESS_KEY", "sk_proj_env"), ("UNRELATED", "x"), ("HOME", "/h")]);
     assert_eq!(env.access_key().unwrap().expose(), "sk_proj_env");
-    let resolved = resolve_credentials(&env, None);
+    let resolved = resolve_credentials(&env, None, &ApiBase::default());
     let key = resolved.require_access_key().unwrap();
     assert_eq!(key.source.to_string(), "environment variable SKYTELLS_ACCESS_KEY");
     assert_eq!(resolve_api_base(&flags, &env).unwrap().source, Source::Flag("--api-url"));
@@ -245,7 +245,7 @@ fn resolution_names_every_source() {
     assert_eq!((Source::File.to_string(), Source::Default.to_string()), ("credentials file".into(), "default".into()));
 
     let env = EnvSnapshot::from_pairs([("SKYTELLS_ACCESS_KEY", "sk_pat_nope")]);
-    let error = resolve_credentials(&env, None).require_access_key().unwrap_err();
+    let error = resolve_credentials(&env, None, &ApiBase::default()).require_access_key().unwrap_err();
     assert!(
         error.to_string().starts_with("the access key from the environment variable SKYTELLS_ACCESS_KEY is not valid"),
         "{error}"

@@ -31,8 +31,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use skytells_auth::{
-    describe_exchange, discover, drive, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome, RequestError,
-    RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
+    describe_exchange, discover, drive, Answer, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome,
+    RequestError, RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
 };
 
 use cancel::Gate;
@@ -152,6 +152,31 @@ impl BlockingDriver {
         let response =
             self.send(exchange.transmit()?).map_err(|error| E::Error::from(RequestError::Transport(error)))?;
         exchange.interpret(response)
+    }
+
+    /// Runs two independent exchanges at once, the second on a scoped thread, so that
+    /// together they cost one round trip rather than two (each on its own connection).
+    ///
+    /// ```no_run
+    /// # use skytells_auth::skytells::{ApiConfig, ApiBase, FetchIdentity, VerifyToken};
+    /// # use skytells_auth::Secret;
+    /// # let (config, token) = (ApiConfig::new(ApiBase::default()), Secret::new("sk_pat_x"));
+    /// let driver = skytells_auth_blocking::BlockingDriver::new();
+    /// let (valid, identity) =
+    ///     driver.execute_both(&VerifyToken { config: &config, token: &token }, &FetchIdentity { config: &config, token: &token });
+    /// ```
+    pub fn execute_both<A, B>(&self, first: &A, second: &B) -> (Answer<A>, Answer<B>)
+    where
+        A: Exchange,
+        B: Exchange + Sync,
+        B::Output: Send,
+        B::Error: Send,
+    {
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| self.execute(second));
+            let first = self.execute(first);
+            (first, other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        })
     }
 
     /// Finds an issuer's endpoints (OpenID Connect Discovery, then RFC 8414), under the

@@ -25,11 +25,13 @@
 //! ```
 
 use skytells_auth::{
-    describe_exchange, discover, drive, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome, RequestError,
-    RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
+    describe_exchange, discover, drive, Answer, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome,
+    RequestError, RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
 };
 pub use skytells_auth_tls::TrustedRoots;
 use skytells_auth_tls::{certificate_failure, RootSource};
+use std::future::Future;
+use std::task::Poll;
 use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
@@ -120,6 +122,34 @@ impl TokioDriver {
         let transmit = exchange.transmit()?;
         let response = self.send(transmit).await.map_err(|error| E::Error::from(RequestError::Transport(error)))?;
         exchange.interpret(response)
+    }
+
+    /// Runs two independent exchanges at once, so that together they cost one round trip
+    /// rather than two (each on its own connection).
+    pub async fn execute_both<A: Exchange, B: Exchange>(&self, first: &A, second: &B) -> (Answer<A>, Answer<B>) {
+        // `tokio::join!` would need tokio's `macros` feature in every embedder's build.
+        let (mut first, mut second) = (std::pin::pin!(self.execute(first)), std::pin::pin!(self.execute(second)));
+        let (mut first_done, mut second_done) = (None, None);
+        std::future::poll_fn(|context| {
+            if first_done.is_none() {
+                if let Poll::Ready(result) = first.as_mut().poll(context) {
+                    first_done = Some(result);
+                }
+            }
+            if second_done.is_none() {
+                if let Poll::Ready(result) = second.as_mut().poll(context) {
+                    second_done = Some(result);
+                }
+            }
+            match (first_done.take(), second_done.take()) {
+                (Some(first), Some(second)) => Poll::Ready((first, second)),
+                (first, second) => {
+                    (first_done, second_done) = (first, second);
+                    Poll::Pending
+                }
+            }
+        })
+        .await
     }
 
     /// Finds an issuer's endpoints (OpenID Connect Discovery, then RFC 8414), under the

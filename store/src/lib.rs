@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use skytells_auth::skytells::{Credentials, CredentialsError};
+use skytells_auth::skytells::{ApiOrigin, Credentials, CredentialsError};
 
 /// Permission bits of the credentials file.
 pub const FILE_MODE: u32 = 0o600;
@@ -140,12 +140,24 @@ pub struct Updated<T> {
     pub warnings: Vec<StoreWarning>,
 }
 
+/// Which logins a logout removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogoutScope {
+    /// The login for this API only; those for other APIs stay.
+    Api(ApiOrigin),
+    /// Every API's.
+    AllApis,
+}
+
 /// What a logout removed.
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct LoggedOut {
-    /// Whether a login (token or access key) was stored.
+    /// Whether a login (token or access key) in the scope was stored.
     pub had_login: bool,
+    /// APIs whose logins stay (outside the scope).
+    pub remaining: Vec<ApiOrigin>,
     /// The credentials file could not be read and was removed whole: logout removes
     /// every stored secret, and it may have held one.
     pub removed_unreadable: bool,
@@ -264,12 +276,12 @@ impl CredentialStore {
         Ok(Updated { value, warnings })
     }
 
-    /// Removes the login (token, access key, scopes, timestamp) and every other copy of a
-    /// secret the folder may hold: backups of unreadable files, temporary files of killed
-    /// writers, and, when the file cannot be read, the file itself. Unknown fields of a
-    /// readable file stay. The lock file goes too. Nothing is done when the folder does
-    /// not exist.
-    pub fn log_out(&self) -> Result<LoggedOut, StoreError> {
+    /// Removes the logins in `scope` (token, access key, scopes, timestamp) and every
+    /// other copy of a secret the folder may hold: backups of unreadable files, temporary
+    /// files of killed writers, and, when the file cannot be read, the file itself.
+    /// Unknown fields and other APIs' logins stay in a readable file. The lock file goes
+    /// too. Nothing is done when the folder does not exist.
+    pub fn log_out(&self, scope: &LogoutScope) -> Result<LoggedOut, StoreError> {
         let dir = self.dir();
         if fs::symlink_metadata(&dir).is_err() {
             return Ok(LoggedOut::default());
@@ -280,8 +292,17 @@ impl CredentialStore {
         if let Some(bytes) = self.read_existing()? {
             match Credentials::parse(&bytes) {
                 Ok(mut credentials) => {
-                    done.had_login = credentials.token().is_some() || credentials.access_key().is_some();
-                    credentials.clear_login();
+                    match scope {
+                        LogoutScope::Api(origin) => {
+                            done.had_login = credentials.login_for(origin).has_credential();
+                            credentials.clear_login_for(origin);
+                        }
+                        LogoutScope::AllApis => {
+                            done.had_login = !credentials.logged_in_origins().is_empty();
+                            credentials.clear_all_logins();
+                        }
+                    }
+                    done.remaining = credentials.logged_in_origins();
                     if credentials.is_empty() {
                         remove_if_present(&self.path)?;
                     } else {

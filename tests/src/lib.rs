@@ -350,6 +350,7 @@ fn answer<S: Read + Write>(mut reader: BufReader<S>, shared: &Shared, base_url: 
             content_type: request.header("content-type").map(str::to_owned),
             user_agent: request.header("user-agent").map(str::to_owned),
             authorized: request.header("authorization").is_some(),
+            bearer_prefix: request.bearer().map(|bearer| bearer.chars().take(12).collect()),
             body: String::from_utf8_lossy(&request.body[..request.body.len().min(4096)]).into_owned(),
             note: decision.note.clone(),
         };

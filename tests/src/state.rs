@@ -100,6 +100,9 @@ pub struct LogEntry {
     pub user_agent: Option<String>,
     /// Whether the request carried `Authorization`.
     pub authorized: bool,
+    /// The first 12 characters of the bearer credential it carried (`sk_pat_abab`,
+    /// say): enough to tell which credential reached this API, not enough to use it.
+    pub bearer_prefix: Option<String>,
     /// The request body (first 4 KiB, lossy UTF-8).
     pub body: String,
     /// What the emulator made of it, when notable (`slow_down: polled too early`).

@@ -27,6 +27,32 @@ for_both_drivers!(a_registered_token_verifies_and_names_its_owner, |driver: comm
     assert!(request.authorized);
 });
 
+for_both_drivers!(two_independent_calls_are_in_flight_together, |driver: common::Driver| {
+    // Both endpoints stall past the request timeout: one call sent only after the other
+    // ended would reach the emulator a whole timeout later than the test waits.
+    let stall = Breakage::Stall { ms: 60_000 };
+    let emulator = emulator(|scenario| {
+        scenario.breaks = vec![
+            Break { endpoint: Endpoint::Projects, breakage: stall.clone() },
+            Break { endpoint: Endpoint::Me, breakage: stall.clone() },
+        ]
+    });
+    let limits = RequestLimits::new(Duration::from_secs(4), 1 << 20);
+    let config = common::config(&emulator).with_limits(limits);
+    let secret = Secret::new(token());
+    let (verify, identify) =
+        (VerifyToken { config: &config, token: &secret }, FetchIdentity { config: &config, token: &secret });
+    std::thread::scope(|scope| {
+        let calls = scope.spawn(|| driver.execute_both(&verify, &identify));
+        let wait = Duration::from_millis(3500);
+        let both =
+            emulator.wait_for_path("/api/v1/cli/projects", wait) && emulator.wait_for_path("/api/v1/cli/me", wait);
+        let (verified, identity) = calls.join().unwrap();
+        assert!(both, "one call waited for the other: {:?}", emulator.log());
+        assert!(verified.unwrap_err().is_transient() && identity.unwrap_err().is_transient(), "both timed out");
+    });
+});
+
 for_both_drivers!(an_unknown_token_is_invalid_or_expired, |driver: common::Driver| {
     let emulator = emulator(|_| {});
     let config = common::config(&emulator);

@@ -20,7 +20,8 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
     let store = context.store()?;
     let project = context.driver().execute(&VerifyAccessKey { config: &api, access_key: key.secret() })?;
     let now_ms = context.now_ms();
-    let updated = store.update(now_ms, |credentials| credentials.set_access_key(key.secret(), now_ms))?;
+    let updated =
+        store.update(now_ms, |credentials| credentials.set_access_key_for(&api.base.origin(), key.secret(), now_ms))?;
     context.warn_all(&updated.warnings);
     context.warn_if_env_overrides(context.env.access_key(), vars::ACCESS_KEY, "access key");
     let saved_to = context.display_path(store.path());

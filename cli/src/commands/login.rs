@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use skytells_auth::skytells::messages::{self, duration_phrase};
 use skytells_auth::skytells::{
-    parse_scopes, vars, ApiConfig, Credentials, FetchIdentity, PersonalAccessToken, Scope, VerifyToken, TOKENS_PAGE,
+    parse_scopes, vars, ApiConfig, ApiError, FetchIdentity, Identity, PersonalAccessToken, Scope, VerifyToken,
+    TOKENS_PAGE,
 };
 use skytells_auth::{DeviceFlow, FlowEvent, FlowFailure, Outcome, Secret, UserCode};
-use skytells_auth_blocking::BlockingDriver;
 use skytells_auth_store::{CredentialStore, StoreError};
 
 use crate::args::LoginArgs;
@@ -30,9 +30,10 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     };
     let api = context.api()?;
     let store = context.store()?;
-    if already_logged_in(context, &store)? && context.terminal.stdin && context.terminal.stderr {
-        let question = "You are already logged in. Log in again and replace the stored token?";
-        if !prompt::confirm(question)? {
+    if already_logged_in(context, &store, &api)? && context.terminal.stdin && context.terminal.stderr {
+        let question =
+            format!("You are already logged in to {}. Log in again and replace the stored token?", api.base.origin());
+        if !prompt::confirm(&question)? {
             return context.say("Kept your current login.");
         }
     }
@@ -67,7 +68,8 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     match outcome {
         Outcome::Authorized(grant) => {
             let scopes = if grant.scopes.is_empty() { requested } else { grant.scopes };
-            save_and_report(context, &store, &driver, &api, (&grant.access_token, &scopes), args.json)
+            let identity = driver.execute(&FetchIdentity { config: &api, token: &grant.access_token });
+            save_and_report(context, &store, &api, (&grant.access_token, &scopes), identity, args.json)
         }
         Outcome::Denied => Err(CliError::failure(messages::LOGIN_DENIED)),
         Outcome::Expired => Err(CliError::failure(messages::login_expired(lifetime))),
@@ -82,13 +84,13 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     }
 }
 
-/// Whether the file holds a token. An unreadable file counts as not logged in: the
-/// rewrite will keep a copy of it and say so.
-fn already_logged_in(context: &Context, store: &CredentialStore) -> Result<bool, CliError> {
+/// Whether the file holds a token for this API. An unreadable file counts as not logged
+/// in: the rewrite will keep a copy of it and say so.
+fn already_logged_in(context: &Context, store: &CredentialStore, api: &ApiConfig) -> Result<bool, CliError> {
     match store.load() {
         Ok((credentials, warnings)) => {
             context.warn_all(&warnings);
-            Ok(credentials.as_ref().and_then(Credentials::token).is_some())
+            Ok(credentials.is_some_and(|credentials| credentials.login_for(&api.base.origin()).token.is_some()))
         }
         Err(StoreError::Corrupt { .. }) => Ok(false),
         Err(error) => Err(error.into()),
@@ -120,21 +122,21 @@ fn show_code(context: &Context, code: &UserCode, no_browser: bool) {
     eprintln!();
 }
 
-/// Names the account the token belongs to (RFC 8628 §5.1: a wrong code approved
-/// elsewhere would sign you in as someone else), then saves the token.
+/// Saves the token, then names the account it belongs to (RFC 8628 §5.1: a wrong code
+/// approved elsewhere would sign you in as someone else).
 fn save_and_report(
     context: &Context,
     store: &CredentialStore,
-    driver: &BlockingDriver,
     api: &ApiConfig,
     (token, scopes): (&Secret, &[String]),
+    identity: Result<Identity, ApiError>,
     json: bool,
 ) -> Result<(), CliError> {
-    // The account is looked up first and the token saved last, in one atomic rename: a
-    // Ctrl-C at any point before it leaves the file as it was.
-    let identity = driver.execute(&FetchIdentity { config: api, token });
+    // The account was looked up first and the token is saved last, in one atomic rename:
+    // a Ctrl-C at any point before it leaves the file as it was.
     let now_ms = context.now_ms();
-    let updated = store.update(now_ms, |credentials| credentials.set_token(token, scopes, now_ms))?;
+    let updated =
+        store.update(now_ms, |credentials| credentials.set_token_for(&api.base.origin(), token, scopes, now_ms))?;
     interrupt::saved();
     context.warn_all(&updated.warnings);
     let saved_to = context.display_path(store.path());
@@ -172,8 +174,12 @@ fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
         ))
     })?;
     context.warn_if_env_overrides(context.env.token(), vars::TOKEN, "token");
-    let driver = context.driver();
-    match driver.execute(&VerifyToken { config: &api, token: token.secret() }) {
+    // The check and the account lookup go out together: one round trip, not two.
+    let (verified, identity) = context.driver().execute_both(
+        &VerifyToken { config: &api, token: token.secret() },
+        &FetchIdentity { config: &api, token: token.secret() },
+    );
+    match verified {
         Ok(()) => {}
         // The token is genuine, only narrow: keep it, and say what it cannot do.
         Err(error) if error.credential_is_genuine() => {
@@ -181,5 +187,5 @@ fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
         }
         Err(error) => return Err(error.into()),
     }
-    save_and_report(context, &store, &driver, &api, (token.secret(), &[]), json)
+    save_and_report(context, &store, &api, (token.secret(), &[]), identity, json)
 }

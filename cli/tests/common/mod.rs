@@ -122,6 +122,38 @@ impl Sandbox {
         serde_json::from_slice(&std::fs::read(self.credentials()).unwrap()).unwrap()
     }
 
+    /// The emulator's origin: the key its login has under `origins`.
+    pub fn origin(&self) -> String {
+        self.emulator.url()
+    }
+
+    /// `json` (an object in the Node CLI's layout) with its login fields (token,
+    /// access_key, scopes, created_at) moved under `origins` for the emulator, where a
+    /// login to it is stored; other fields stay at the top, in their order.
+    pub fn for_emulator(&self, json: &str) -> String {
+        let mut top = serde_json::Map::new();
+        let mut login = serde_json::Map::new();
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json).unwrap();
+        for (name, value) in object {
+            match name.as_str() {
+                "token" | "access_key" | "scopes" | "created_at" => login.insert(name, value),
+                _ => top.insert(name, value),
+            };
+        }
+        top.insert("origins".into(), serde_json::json!({ self.origin(): login }));
+        serde_json::Value::Object(top).to_string()
+    }
+
+    /// Writes a file whose login (see [`Sandbox::for_emulator`]) is the emulator's.
+    pub fn write_emulator_login(&self, json: &str) {
+        self.write_credentials(&self.for_emulator(json))
+    }
+
+    /// The login stored for the emulator (`null` when there is none).
+    pub fn emulator_login(&self) -> serde_json::Value {
+        self.read_credentials()["origins"][self.origin()].clone()
+    }
+
     /// A shell script that records the URL it is called with, for `BROWSER`. It writes a
     /// temporary file and renames it, so the record appears whole or not at all.
     pub fn browser_recorder(&self) -> (PathBuf, PathBuf) {

@@ -19,3 +19,6 @@ pub trait Exchange {
     /// What the answer means.
     fn interpret(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, Self::Error>;
 }
+
+/// What an [`Exchange`] comes to: its output, or its error.
+pub type Answer<E> = Result<<E as Exchange>::Output, <E as Exchange>::Error>;

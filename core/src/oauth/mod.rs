@@ -17,7 +17,7 @@ pub use client::{ClientAuth, DeviceClient, RequestLimits};
 pub use dialect::{TimingBounds, DEVICE_CODE_GRANT};
 pub use discovery::{discover, Discover, DiscoveryError, ServerMetadata, WellKnown};
 pub use error::{BodyError, ErrorCode, OAuthError, RequestError};
-pub use exchange::Exchange;
+pub use exchange::{Answer, Exchange};
 pub use flow::{
     drive, DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, Outcome, Output, UserCode, MAX_BACKOFF, SLOW_DOWN_STEP,
 };

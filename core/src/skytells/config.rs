@@ -44,6 +44,64 @@ impl ApiBase {
     pub fn join(&self, path: &str) -> String {
         crate::pin_loopback(&format!("{}/{}", self.base, path.trim_start_matches('/')))
     }
+
+    /// The origin (scheme, host, port) that stored credentials are bound to.
+    pub fn origin(&self) -> ApiOrigin {
+        // A checked base always has a scheme and a host; the fallback cannot be reached.
+        ApiOrigin::parse(&self.base).unwrap_or_else(|| ApiOrigin(self.base.clone()))
+    }
+}
+
+/// The scheme, host and port of an API: what a stored credential belongs to, and the
+/// only place it is sent. Written lower-case, without the scheme's default port, so one
+/// API has one spelling. `localhost` and `127.0.0.1` are different origins, as in a
+/// browser.
+///
+/// ```
+/// use skytells_auth::skytells::{ApiBase, ApiOrigin};
+/// let staging = ApiBase::parse("https://Staging.Example.com:443/api/")?.origin();
+/// assert_eq!(staging.as_str(), "https://staging.example.com");
+/// assert!(!staging.is_default());
+/// assert!(ApiBase::default().origin().is_default());
+/// assert_eq!(ApiOrigin::parse("http://[::1]:8080").unwrap().as_str(), "http://[::1]:8080");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ApiOrigin(String);
+
+impl ApiOrigin {
+    /// The origin of an `http` or `https` URL; `None` for anything else.
+    pub fn parse(url: &str) -> Option<Self> {
+        let uri: http::Uri = url.trim().parse().ok()?;
+        let scheme = uri.scheme_str()?.to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "https" => 443,
+            "http" => 80,
+            _ => return None,
+        };
+        let host = uri.host().filter(|host| !host.is_empty())?.to_ascii_lowercase();
+        Some(ApiOrigin(match uri.port_u16().filter(|port| *port != default_port) {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        }))
+    }
+
+    /// `https://host[:port]`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is the default API's origin, the one the credentials file's top-level
+    /// fields (those the Node CLI reads) belong to.
+    pub fn is_default(&self) -> bool {
+        ApiOrigin::parse(DEFAULT_API_URL).is_some_and(|default| default == *self)
+    }
+}
+
+impl std::fmt::Display for ApiOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl Default for ApiBase {

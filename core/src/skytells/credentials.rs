@@ -6,6 +6,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::{ApiBase, ApiOrigin};
 use crate::Secret;
 
 /// Field names shared with the Node CLI.
@@ -15,9 +16,39 @@ mod field {
     pub const CREATED_AT: &str = "created_at";
     /// Added by this implementation; the Node CLI ignores it.
     pub const SCOPES: &str = "scopes";
+    /// Added by this implementation: logins to APIs other than the default one, by
+    /// origin, each an object with the fields above. The Node CLI ignores it, so it
+    /// never sends these credentials anywhere.
+    pub const ORIGINS: &str = "origins";
+}
+
+/// One API's stored login.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredLogin {
+    /// The personal access token.
+    pub token: Option<Secret>,
+    /// The project access key.
+    pub access_key: Option<Secret>,
+    /// The scopes granted to the token, when the login that stored it knew them.
+    pub scopes: Option<Vec<String>>,
+    /// When it was stored, in milliseconds since the Unix epoch.
+    pub created_at: Option<u64>,
+}
+
+impl StoredLogin {
+    /// Whether it holds a token or an access key.
+    pub fn has_credential(&self) -> bool {
+        self.token.is_some() || self.access_key.is_some()
+    }
 }
 
 /// The contents of a credentials file.
+///
+/// A stored credential belongs to one API origin. The top-level `token`, `access_key`,
+/// `scopes` and `created_at` are the default API's (<https://console.skytells.ai>), as the
+/// Node CLI reads and writes them; logins to other APIs sit under `origins`, keyed by
+/// origin, each with the same fields.
 ///
 /// Every field this type does not know (`api_key`, anything a later CLI adds) is kept as
 /// it was, in its place and byte for byte (numbers keep every digit, strings their
@@ -77,6 +108,14 @@ pub enum CredentialsError {
         /// The field.
         field: &'static str,
     },
+    /// The login stored for another API under `origins` has one of the problems above.
+    #[error("its login for {origin}: {problem}")]
+    InOrigin {
+        /// The origin, as written in the file (sanitized).
+        origin: String,
+        /// What is wrong with it.
+        problem: Box<CredentialsError>,
+    },
 }
 
 impl Credentials {
@@ -127,6 +166,16 @@ impl Credentials {
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
             Some(_) => return Err(CredentialsError::WrongType { field: field::SCOPES, expected: "a list of strings" }),
         }
+        // Entries under a key that names no origin are never used, and kept as they are.
+        for (origin, login) in credentials.origin_entries()? {
+            if ApiOrigin::parse(&origin).is_none() {
+                continue;
+            }
+            Credentials::parse(login.get().as_bytes()).map_err(|problem| CredentialsError::InOrigin {
+                origin: crate::sanitize_for_display(&origin),
+                problem: Box::new(problem),
+            })?;
+        }
         Ok(credentials)
     }
 
@@ -144,12 +193,79 @@ impl Credentials {
         format!("{{\n{}\n}}\n", lines.join(",\n")).into_bytes()
     }
 
-    /// The stored personal access token.
+    /// The login stored for `origin`: the top-level fields for the default API, its entry
+    /// under `origins` for any other.
+    ///
+    /// ```
+    /// use skytells_auth::skytells::{ApiBase, Credentials};
+    /// use skytells_auth::Secret;
+    /// let staging = ApiBase::parse("https://staging.example.com")?.origin();
+    /// let mut credentials = Credentials::parse(br#"{"token":"sk_pat_production"}"#)?;
+    /// credentials.set_token_for(&staging, &Secret::new("sk_pat_staging"), &[], 1);
+    /// assert_eq!(credentials.login_for(&staging).token.unwrap().expose(), "sk_pat_staging");
+    /// assert_eq!(credentials.login_for(&ApiBase::default().origin()).token.unwrap().expose(), "sk_pat_production");
+    /// assert_eq!(credentials.token().unwrap().expose(), "sk_pat_production"); // what the Node CLI reads
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn login_for(&self, origin: &ApiOrigin) -> StoredLogin {
+        let read = |credentials: &Credentials| StoredLogin {
+            token: credentials.token(),
+            access_key: credentials.access_key(),
+            scopes: credentials.scopes(),
+            created_at: credentials.created_at(),
+        };
+        if origin.is_default() {
+            return read(self);
+        }
+        self.entry(origin).map(|(_, login)| read(&login)).unwrap_or_default()
+    }
+
+    /// Every origin with a stored token or access key: the default API first (when the
+    /// top-level fields hold one), then the others in file order.
+    pub fn logged_in_origins(&self) -> Vec<ApiOrigin> {
+        let default = ApiBase::default().origin();
+        let mut origins = Vec::new();
+        if self.token().is_some() || self.access_key().is_some() {
+            origins.push(default.clone());
+        }
+        for (key, _) in self.origin_entries().unwrap_or_default() {
+            if let Some(origin) = ApiOrigin::parse(&key) {
+                if !origin.is_default() && !origins.contains(&origin) && self.login_for(&origin).has_credential() {
+                    origins.push(origin);
+                }
+            }
+        }
+        origins
+    }
+
+    /// Stores a token (and its scopes) for `origin`, from a login at `now_ms`. Its access
+    /// key, the other origins' logins and unknown fields stay.
+    pub fn set_token_for(&mut self, origin: &ApiOrigin, token: &Secret, scopes: &[String], now_ms: u64) {
+        self.change_login(origin, |login| login.set_token(token, scopes, now_ms));
+    }
+
+    /// Stores a project access key for `origin`, linked at `now_ms`.
+    pub fn set_access_key_for(&mut self, origin: &ApiOrigin, access_key: &Secret, now_ms: u64) {
+        self.change_login(origin, |login| login.set_access_key(access_key, now_ms));
+    }
+
+    /// Forgets `origin`'s login; the other origins' and unknown fields stay.
+    pub fn clear_login_for(&mut self, origin: &ApiOrigin) {
+        self.change_login(origin, Credentials::clear_login);
+    }
+
+    /// Forgets every origin's login. Unknown fields stay.
+    pub fn clear_all_logins(&mut self) {
+        self.clear_login();
+        self.remove(field::ORIGINS);
+    }
+
+    /// The stored personal access token for the default API (the top-level field).
     pub fn token(&self) -> Option<Secret> {
         self.secret(field::TOKEN)
     }
 
-    /// The stored project access key.
+    /// The stored project access key for the default API (the top-level field).
     pub fn access_key(&self) -> Option<Secret> {
         self.secret(field::ACCESS_KEY)
     }
@@ -165,8 +281,8 @@ impl Credentials {
         Some(items.as_array()?.iter().filter_map(Value::as_str).map(crate::sanitize_for_display).collect())
     }
 
-    /// Stores a new token (and its scopes) from a login at `now_ms` since the Unix epoch.
-    /// The access key and unknown fields stay.
+    /// Stores a new token (and its scopes) for the default API from a login at `now_ms`
+    /// since the Unix epoch. The access key and unknown fields stay.
     pub fn set_token(&mut self, token: &Secret, scopes: &[String], now_ms: u64) {
         self.set(field::TOKEN, &Value::String(token.expose().to_owned()));
         if scopes.is_empty() {
@@ -177,7 +293,8 @@ impl Credentials {
         self.set(field::CREATED_AT, &Value::from(now_ms));
     }
 
-    /// Stores a project access key linked at `now_ms`. The token and unknown fields stay;
+    /// Stores a project access key for the default API linked at `now_ms`. The token and
+    /// unknown fields stay;
     /// `created_at` is set only if the file had none.
     pub fn set_access_key(&mut self, access_key: &Secret, now_ms: u64) {
         self.set(field::ACCESS_KEY, &Value::String(access_key.expose().to_owned()));
@@ -186,7 +303,8 @@ impl Credentials {
         }
     }
 
-    /// Forgets the login: token, access key, scopes and timestamp. Unknown fields stay.
+    /// Forgets the default API's login: token, access key, scopes and timestamp. Other
+    /// origins' logins and unknown fields stay.
     pub fn clear_login(&mut self) {
         for name in [field::TOKEN, field::ACCESS_KEY, field::SCOPES, field::CREATED_AT] {
             self.remove(name);
@@ -196,6 +314,69 @@ impl Credentials {
     /// Whether nothing at all is stored.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
+    }
+
+    /// The `origins` object's entries, raw, in file order (none when there is no such
+    /// field); an error when it is there but not an object.
+    fn origin_entries(&self) -> Result<Vec<(String, Box<RawValue>)>, CredentialsError> {
+        let not_an_object = CredentialsError::WrongType { field: field::ORIGINS, expected: "an object of API origins" };
+        match self.raw(field::ORIGINS) {
+            None => Ok(Vec::new()),
+            Some(raw) if raw.get() == "null" => Ok(Vec::new()),
+            Some(raw) => {
+                let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+                deserializer.deserialize_any(FieldsVisitor).ok().flatten().ok_or(not_an_object)
+            }
+        }
+    }
+
+    /// `origin`'s entry under `origins`: its key as written, and its fields.
+    fn entry(&self, origin: &ApiOrigin) -> Option<(String, Credentials)> {
+        self.origin_entries().unwrap_or_default().into_iter().find_map(|(key, raw)| {
+            let login = Credentials::parse(raw.get().as_bytes()).ok()?;
+            (ApiOrigin::parse(&key).as_ref() == Some(origin)).then_some((key, login))
+        })
+    }
+
+    /// Applies `change` to `origin`'s login: the top level for the default API, its
+    /// entry under `origins` (created, or removed once empty) for any other.
+    fn change_login(&mut self, origin: &ApiOrigin, change: impl FnOnce(&mut Credentials)) {
+        if origin.is_default() {
+            return change(self);
+        }
+        let mut entries = self.origin_entries().unwrap_or_default();
+        let (key, mut login) = self.entry(origin).unwrap_or_else(|| (origin.as_str().to_owned(), Credentials::empty()));
+        change(&mut login);
+        let position = entries.iter().position(|(name, _)| *name == key);
+        match (position, login.is_empty()) {
+            (Some(index), true) => {
+                entries.remove(index);
+            }
+            (Some(index), false) => entries[index].1 = login.to_raw(),
+            (None, false) => entries.push((key, login.to_raw())),
+            (None, true) => {}
+        }
+        if entries.is_empty() {
+            self.remove(field::ORIGINS);
+        } else {
+            let members: Vec<String> = entries
+                .iter()
+                .map(|(name, value)| format!("{}:{}", Value::String(name.clone()), value.get()))
+                .collect();
+            if let Ok(raw) = RawValue::from_string(format!("{{{}}}", members.join(","))) {
+                self.set_raw(field::ORIGINS, raw);
+            }
+        }
+    }
+
+    /// The fields as one compact JSON object, each value as written.
+    fn to_raw(&self) -> Box<RawValue> {
+        let members: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(name, value)| format!("{}:{}", Value::String(name.clone()), value.get()))
+            .collect();
+        RawValue::from_string(format!("{{{}}}", members.join(","))).unwrap_or_else(|_| empty_object())
     }
 
     fn secret(&self, name: &str) -> Option<Secret> {
@@ -216,7 +397,12 @@ impl Credentials {
 
     /// Sets a field in its place, or appends it.
     fn set(&mut self, name: &str, value: &Value) {
-        let Ok(raw) = RawValue::from_string(value.to_string()) else { return };
+        if let Ok(raw) = RawValue::from_string(value.to_string()) {
+            self.set_raw(name, raw);
+        }
+    }
+
+    fn set_raw(&mut self, name: &str, raw: Box<RawValue>) {
         match self.fields.iter_mut().find(|(field, _)| field == name) {
             Some((_, existing)) => *existing = raw,
             None => self.fields.push((name.to_owned(), raw)),
@@ -278,6 +464,10 @@ impl<'de> Visitor<'de> for FieldsVisitor {
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
+}
+
+fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).expect("`{}` is JSON")
 }
 
 /// Printable ASCII without spaces: what an `Authorization` header can carry.
@@ -349,6 +539,58 @@ mod tests {
             Credentials::parse(b"{\"token\":\"a\\nb\"}"),
             Err(CredentialsError::UnusableCredential { field: "token" })
         ));
+    }
+
+    fn origin(url: &str) -> ApiOrigin {
+        ApiOrigin::parse(url).unwrap()
+    }
+
+    #[test]
+    fn other_origins_logins_sit_under_origins_and_keep_their_unknown_fields() {
+        let original = br#"{"token":"sk_pat_default","origins":{"HTTPS://Staging.Example.com:443":{"token":"sk_pat_s","note":{ "kept" :1}},"odd key":5}}"#;
+        let mut credentials = Credentials::parse(original).unwrap();
+        let staging = origin("https://staging.example.com");
+        assert_eq!(credentials.login_for(&staging).token.unwrap().expose(), "sk_pat_s", "keys are compared as origins");
+        assert_eq!(credentials.logged_in_origins(), [ApiBase::default().origin(), staging.clone()]);
+
+        credentials.set_access_key_for(&staging, &Secret::new("sk_proj_s"), 7);
+        let local = origin("http://127.0.0.1:8787");
+        credentials.set_token_for(&local, &Secret::new("sk_pat_l"), &["inference".into()], 9);
+        let written = String::from_utf8(credentials.to_bytes()).unwrap();
+        assert!(written.contains(r#""HTTPS://Staging.Example.com:443":{"token":"sk_pat_s","note":{ "kept" :1},"access_key":"sk_proj_s","created_at":7}"#), "{written}");
+        assert!(written.contains(r#""odd key":5"#), "{written}");
+        assert!(
+            written.contains(r#""http://127.0.0.1:8787":{"token":"sk_pat_l","scopes":["inference"],"created_at":9}"#),
+            "{written}"
+        );
+        assert!(written.starts_with("{\n  \"token\": \"sk_pat_default\""), "{written}");
+        assert_eq!(Credentials::parse(written.as_bytes()).unwrap(), credentials);
+
+        credentials.clear_login_for(&staging);
+        let written = String::from_utf8(credentials.to_bytes()).unwrap();
+        assert!(written.contains(r#""HTTPS://Staging.Example.com:443":{"note":{ "kept" :1}}"#), "{written}");
+        assert_eq!(credentials.logged_in_origins(), [ApiBase::default().origin(), local.clone()]);
+        credentials.clear_login_for(&local);
+        assert!(!String::from_utf8(credentials.to_bytes()).unwrap().contains("127.0.0.1"), "an emptied login goes");
+        assert_eq!(credentials.token().unwrap().expose(), "sk_pat_default", "the default API's login stayed");
+        credentials.clear_all_logins();
+        assert!(credentials.logged_in_origins().is_empty());
+        assert!(!String::from_utf8(credentials.to_bytes()).unwrap().contains("origins"));
+    }
+
+    #[test]
+    fn a_broken_login_for_another_origin_is_named_without_its_contents() {
+        let error = Credentials::parse(br#"{"origins":{"https://x.test":{"token":"a\nb"}}}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "its login for https://x.test: its `token` field holds characters no credential has"
+        );
+        let error = Credentials::parse(br#"{"origins":["https://x.test"]}"#).unwrap_err();
+        assert_eq!(error, CredentialsError::WrongType { field: "origins", expected: "an object of API origins" });
+        assert!(Credentials::parse(br#"{"origins":{"https://x.test":"sk_pat_secret"}}"#)
+            .unwrap_err()
+            .to_string()
+            .ends_with("it is JSON but not an object"));
     }
 
     #[test]

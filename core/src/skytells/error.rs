@@ -11,9 +11,9 @@ use crate::RequestError;
 /// Where personal access tokens are created and revoked.
 pub const TOKENS_PAGE: &str = "https://console.skytells.ai/settings/tokens";
 
-/// A credential that a command needs and that no variable or file supplied. These two
-/// messages are the guide's, fix included: they are what a person reads first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// A credential that a command needs and that no variable or file supplied. The first
+/// two messages are the guide's, fix included: they are what a person reads first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MissingCredential {
     /// No personal access token.
@@ -22,6 +22,37 @@ pub enum MissingCredential {
     /// No project access key.
     #[error("Access key required. Run `skytells link sk_proj_your_access_key`, or set SKYTELLS_ACCESS_KEY in your environment.")]
     AccessKey,
+    /// Nothing is stored for this API, which is not the default one; credentials stored
+    /// for other APIs are never sent to it.
+    #[error("{}", not_logged_in_to(*.credential, .api_url, .origin, .elsewhere))]
+    NotLoggedInTo {
+        /// What was needed: [`CredentialKind::Token`] or [`CredentialKind::AccessKey`].
+        credential: CredentialKind,
+        /// The API's base URL, as `--api-url` would take it.
+        api_url: String,
+        /// Its origin.
+        origin: String,
+        /// The origins that do have a stored login.
+        elsewhere: Vec<String>,
+    },
+}
+
+/// The guide's message, for an API that is not the default one.
+fn not_logged_in_to(credential: CredentialKind, api_url: &str, origin: &str, elsewhere: &[String]) -> String {
+    let elsewhere = match elsewhere {
+        [] => String::new(),
+        origins => format!(" (stored credentials are for {} only, and go nowhere else)", origins.join(", ")),
+    };
+    match credential {
+        CredentialKind::AccessKey => format!(
+            "Access key required: no access key is linked for {origin}{elsewhere}. Run \
+             `skytells link sk_proj_your_access_key --api-url {api_url}`, or set SKYTELLS_ACCESS_KEY in your environment."
+        ),
+        _ => format!(
+            "You are not authenticated: not logged in to {origin}{elsewhere}. Run `skytells login --api-url {api_url}`, \
+             or set SKYTELLS_TOKEN in your environment."
+        ),
+    }
 }
 
 /// Which credential a request carried, so a 401 can say which one was refused.

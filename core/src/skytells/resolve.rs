@@ -9,7 +9,10 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{AccessKey, ApiBase, ApiUrlError, Credentials, FormatError, MissingCredential, PersonalAccessToken};
+use super::{
+    AccessKey, ApiBase, ApiOrigin, ApiUrlError, CredentialKind, Credentials, FormatError, MissingCredential,
+    PersonalAccessToken,
+};
 use crate::{RequestLimits, Secret};
 
 /// Environment variable names the CLI reads.
@@ -167,13 +170,17 @@ pub struct Resolved {
     pub access_key: Option<Sourced<Secret>>,
     /// The scopes stored with the token; known only when the token came from the file.
     pub scopes: Option<Vec<String>>,
+    /// The API the credentials are for; stored ones were stored for its origin.
+    pub api: ApiBase,
+    /// Other origins with a stored login, never used for this API.
+    pub elsewhere: Vec<ApiOrigin>,
 }
 
 impl Resolved {
     /// The token, or the guide's "You are not authenticated" error. A token from the
     /// environment must be `sk_pat_` + 64 hex; a stored one is trusted as written.
     pub fn require_token(&self) -> Result<&Sourced<Secret>, CredentialProblem> {
-        let token = self.token.as_ref().ok_or(CredentialProblem::Missing(MissingCredential::Token))?;
+        let token = self.token.as_ref().ok_or_else(|| self.missing(CredentialKind::Token))?;
         if token.source != Source::File {
             PersonalAccessToken::parse(token.value.expose()).map_err(|problem| {
                 CredentialProblem::Invalid(InvalidCredential {
@@ -189,11 +196,26 @@ impl Resolved {
     /// The access key, or the guide's "Access key required" error; its format is checked
     /// whatever its source.
     pub fn require_access_key(&self) -> Result<&Sourced<Secret>, CredentialProblem> {
-        let key = self.access_key.as_ref().ok_or(CredentialProblem::Missing(MissingCredential::AccessKey))?;
+        let key = self.access_key.as_ref().ok_or_else(|| self.missing(CredentialKind::AccessKey))?;
         AccessKey::parse(key.value.expose()).map_err(|problem| {
             CredentialProblem::Invalid(InvalidCredential { what: "access key", origin: key.source, problem })
         })?;
         Ok(key)
+    }
+
+    /// The guide's message for the default API; for any other, which API has nothing stored.
+    fn missing(&self, credential: CredentialKind) -> CredentialProblem {
+        let origin = self.api.origin();
+        CredentialProblem::Missing(match credential {
+            _ if !origin.is_default() => MissingCredential::NotLoggedInTo {
+                credential,
+                api_url: self.api.as_str().to_owned(),
+                origin: origin.to_string(),
+                elsewhere: self.elsewhere.iter().map(ToString::to_string).collect(),
+            },
+            CredentialKind::AccessKey => MissingCredential::AccessKey,
+            _ => MissingCredential::Token,
+        })
     }
 }
 
@@ -209,28 +231,41 @@ pub enum CredentialProblem {
     Invalid(#[from] InvalidCredential),
 }
 
-/// Picks the token and access key: environment over file.
+/// Picks the token and access key for `api`: the environment's (sent to whichever API is
+/// named, as the person asked), else the ones stored for `api`'s origin. A credential
+/// stored for another origin is never picked.
 ///
 /// ```
-/// use skytells_auth::skytells::{resolve_credentials, Credentials, EnvSnapshot, Source};
+/// use skytells_auth::skytells::{resolve_credentials, ApiBase, Credentials, EnvSnapshot, Source};
 /// let file = Credentials::parse(br#"{"token":"sk_pat_file","access_key":"sk_proj_file"}"#).unwrap();
 /// let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", "sk_pat_env")]);
-/// let resolved = resolve_credentials(&env, Some(&file));
+/// let resolved = resolve_credentials(&env, Some(&file), &ApiBase::default());
 /// assert_eq!(resolved.token.unwrap().source, Source::Env("SKYTELLS_TOKEN"));
 /// assert_eq!(resolved.access_key.unwrap().source, Source::File);
+///
+/// // The top-level fields belong to the default API: nothing of them goes to staging.
+/// let staging = ApiBase::parse("https://staging.example.com").unwrap();
+/// let resolved = resolve_credentials(&EnvSnapshot::default(), Some(&file), &staging);
+/// assert!(resolved.token.is_none() && resolved.access_key.is_none());
+/// assert!(resolved.require_token().unwrap_err().to_string().contains("not logged in to https://staging.example.com"));
 /// ```
-pub fn resolve_credentials(env: &EnvSnapshot, file: Option<&Credentials>) -> Resolved {
+pub fn resolve_credentials(env: &EnvSnapshot, file: Option<&Credentials>, api: &ApiBase) -> Resolved {
+    let origin = api.origin();
+    let stored = file.map(|file| file.login_for(&origin)).unwrap_or_default();
     let pick = |var: &Option<Secret>, var_name, stored: Option<Secret>| match var {
         Some(value) => Some(Sourced { value: value.clone(), source: Source::Env(var_name) }),
         None => stored.map(|value| Sourced { value, source: Source::File }),
     };
-    let token = pick(&env.token, vars::TOKEN, file.and_then(Credentials::token));
-    let access_key = pick(&env.access_key, vars::ACCESS_KEY, file.and_then(Credentials::access_key));
+    let token = pick(&env.token, vars::TOKEN, stored.token);
+    let access_key = pick(&env.access_key, vars::ACCESS_KEY, stored.access_key);
     let scopes = match &token {
-        Some(Sourced { source: Source::File, .. }) => file.and_then(Credentials::scopes),
+        Some(Sourced { source: Source::File, .. }) => stored.scopes,
         _ => None,
     };
-    Resolved { token, access_key, scopes }
+    let elsewhere = file
+        .map(|file| file.logged_in_origins().into_iter().filter(|other| *other != origin).collect())
+        .unwrap_or_default();
+    Resolved { token, access_key, scopes, api: api.clone(), elsewhere }
 }
 
 /// The API base URL: `--api-url`, then `SKYTELLS_API_URL`, then the default.
@@ -322,9 +357,12 @@ mod tests {
     #[test]
     fn environment_tokens_are_format_checked() {
         let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", valid_token())]);
-        assert_eq!(resolve_credentials(&env, None).require_token().unwrap().source, Source::Env("SKYTELLS_TOKEN"));
+        assert_eq!(
+            resolve_credentials(&env, None, &ApiBase::default()).require_token().unwrap().source,
+            Source::Env("SKYTELLS_TOKEN")
+        );
         let env = EnvSnapshot::from_pairs([("SKYTELLS_TOKEN", "sk_pat_bad")]);
-        let error = resolve_credentials(&env, None).require_token().unwrap_err();
+        let error = resolve_credentials(&env, None, &ApiBase::default()).require_token().unwrap_err();
         assert_eq!(
             error.to_string(),
             "the personal access token from the environment variable SKYTELLS_TOKEN is not valid: a personal access token is sk_pat_ followed by exactly 64 hex characters; this one has 3 after the prefix"
@@ -333,7 +371,7 @@ mod tests {
 
     #[test]
     fn nothing_anywhere_is_the_guides_not_authenticated() {
-        let resolved = resolve_credentials(&EnvSnapshot::default(), None);
+        let resolved = resolve_credentials(&EnvSnapshot::default(), None, &ApiBase::default());
         assert!(resolved.require_token().unwrap_err().to_string().starts_with("You are not authenticated"));
         assert!(resolved.require_access_key().unwrap_err().to_string().starts_with("Access key required"));
     }

@@ -34,6 +34,19 @@ impl Driver {
         }
     }
 
+    pub fn execute_both<A, B>(&self, first: &A, second: &B) -> (skytells_auth::Answer<A>, skytells_auth::Answer<B>)
+    where
+        A: Exchange,
+        B: Exchange + Sync,
+        B::Output: Send,
+        B::Error: Send,
+    {
+        match self {
+            Driver::Blocking(driver) => driver.execute_both(first, second),
+            Driver::Tokio(driver, runtime) => runtime.block_on(driver.execute_both(first, second)),
+        }
+    }
+
     pub fn execute<E: Exchange>(&self, exchange: &E) -> Result<E::Output, E::Error> {
         match self {
             Driver::Blocking(driver) => driver.execute(exchange),

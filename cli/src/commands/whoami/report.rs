@@ -2,7 +2,8 @@
 //! what the API says of them.
 
 use skytells_auth::skytells::{
-    messages, CredentialProblem, FetchIdentity, Identity, Project, Resolved, Sourced, VerifyAccessKey,
+    messages, ApiOrigin, CredentialProblem, FetchIdentity, Identity, Project, Resolved, Source, Sourced,
+    VerifyAccessKey,
 };
 use skytells_auth::Secret;
 
@@ -66,6 +67,10 @@ impl KeyState {
 pub struct Report {
     pub status: Status,
     pub api_url: String,
+    /// The origin stored credentials must belong to, to be used here.
+    pub origin: ApiOrigin,
+    /// Other origins with a stored login (never used for this API).
+    pub elsewhere: Vec<ApiOrigin>,
     pub credentials_file: String,
     pub user: Option<Identity>,
     pub token: Option<Sourced<Secret>>,
@@ -79,10 +84,12 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
     let store = context.store()?;
     let api = context.api()?;
     let file = context.load_for_reading(&store, true)?;
-    let resolved = context.resolve(file.as_ref());
+    let resolved = context.resolve(file.as_ref(), &api.base);
     let mut report = Report {
         status: Status::NotAuthenticated,
         api_url: api.base.as_str().to_owned(),
+        origin: api.base.origin(),
+        elsewhere: resolved.elsewhere.clone(),
         credentials_file: context.display_path(store.path()),
         user: None,
         token: resolved.token.clone(),
@@ -90,43 +97,60 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
         access_key: None,
         error: None,
     };
-    let driver = (!offline).then(|| context.driver());
+    if offline {
+        if let Some(key) = &resolved.access_key {
+            let state = match resolved.require_access_key() {
+                Err(problem) => KeyState::Rejected(problem.to_string()),
+                Ok(_) => KeyState::Unverified("not checked (--offline)".to_owned()),
+            };
+            report.access_key = Some((key.clone(), state));
+        }
+        return Ok(settle_locally(report, &resolved));
+    }
+    // The key and the token are checked at once: one round trip, not two.
+    let key_check =
+        resolved.require_access_key().ok().map(|key| VerifyAccessKey { config: &api, access_key: &key.value });
+    let token_check = resolved.require_token().ok().map(|token| FetchIdentity { config: &api, token: &token.value });
+    let driver = context.driver();
+    let (key_answer, identity) = match (&key_check, &token_check) {
+        (Some(key), Some(token)) => {
+            let (key, identity) = driver.execute_both(key, token);
+            (Some(key), Some(identity))
+        }
+        (Some(key), None) => (Some(driver.execute(key)), None),
+        (None, Some(token)) => (None, Some(driver.execute(token))),
+        (None, None) => (None, None),
+    };
     if let Some(key) = &resolved.access_key {
-        let state = match (resolved.require_access_key(), &driver) {
+        let state = match (resolved.require_access_key(), key_answer) {
             (Err(problem), _) => KeyState::Rejected(problem.to_string()),
-            (Ok(_), None) => KeyState::Unverified("not checked (--offline)".to_owned()),
-            (Ok(_), Some(driver)) => match driver.execute(&VerifyAccessKey { config: &api, access_key: &key.value }) {
-                Ok(project) => KeyState::Valid(project),
-                Err(error) if error.rejects_credential() => KeyState::Rejected(messages::api_error(&error)),
-                Err(error) => KeyState::Unverified(messages::api_error(&error)),
-            },
+            (Ok(_), Some(Ok(project))) => KeyState::Valid(project),
+            (Ok(_), Some(Err(error))) if error.rejects_credential() => KeyState::Rejected(messages::api_error(&error)),
+            (Ok(_), Some(Err(error))) => KeyState::Unverified(messages::api_error(&error)),
+            (Ok(_), None) => KeyState::Unverified("not checked".to_owned()),
         };
         report.access_key = Some((key.clone(), state));
     }
-    let Some(driver) = driver else {
-        return Ok(settle_locally(report, &resolved));
-    };
-    match resolved.require_token() {
-        Err(problem) => settle_problem(&mut report, problem),
-        Ok(token) => match driver.execute(&FetchIdentity { config: &api, token: &token.value }) {
-            Ok(identity) => {
-                report.status = Status::Authenticated;
-                report.user = Some(identity);
-            }
-            // Genuine but narrow: it lacks the scope to read the account.
-            Err(error) if error.credential_is_genuine() => {
-                report.status = Status::Authenticated;
-                report.error = Some(messages::api_error(&error));
-            }
-            Err(error) if error.rejects_credential() => {
-                report.status = Status::TokenRejected;
-                report.error = Some(messages::api_error(&error));
-            }
-            Err(error) => {
-                report.status = Status::Unreachable;
-                report.error = Some(messages::api_error(&error));
-            }
-        },
+    match (resolved.require_token(), identity) {
+        (Err(problem), _) => settle_problem(&mut report, problem),
+        (Ok(_), None) => report.status = Status::Unverified,
+        (Ok(_), Some(Ok(identity))) => {
+            report.status = Status::Authenticated;
+            report.user = Some(identity);
+        }
+        // Genuine but narrow: it lacks the scope to read the account.
+        (Ok(_), Some(Err(error))) if error.credential_is_genuine() => {
+            report.status = Status::Authenticated;
+            report.error = Some(messages::api_error(&error));
+        }
+        (Ok(_), Some(Err(error))) if error.rejects_credential() => {
+            report.status = Status::TokenRejected;
+            report.error = Some(messages::api_error(&error));
+        }
+        (Ok(_), Some(Err(error))) => {
+            report.status = Status::Unreachable;
+            report.error = Some(messages::api_error(&error));
+        }
     }
     Ok(report)
 }
@@ -153,6 +177,7 @@ impl<'a> From<&'a Report> for WhoamiJson<'a> {
         let access_key = report.access_key.as_ref().map(|(key, state)| AccessKeyJson {
             prefix: key.value.redacted(),
             source: SourceJson::from(key.source),
+            stored_for: stored_for(key.source, &report.origin),
             status: state.name(),
             project: match state {
                 KeyState::Valid(project) => Some(ProjectJson::from(project)),
@@ -173,10 +198,18 @@ impl<'a> From<&'a Report> for WhoamiJson<'a> {
             token: report.token.as_ref().map(|token| TokenJson {
                 prefix: token.value.redacted(),
                 source: SourceJson::from(token.source),
+                stored_for: stored_for(token.source, &report.origin),
                 scopes: report.scopes.as_deref(),
             }),
             access_key,
+            other_logins: report.elsewhere.iter().map(ApiOrigin::as_str).collect(),
             error: report.error.as_deref(),
         }
     }
+}
+
+/// The origin a credential from the file was stored for; `None` for one from the
+/// environment, which goes to whichever API is named.
+pub fn stored_for(source: Source, origin: &ApiOrigin) -> Option<&str> {
+    (source == Source::File).then_some(origin.as_str())
 }

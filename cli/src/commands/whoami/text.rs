@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::report::{KeyState, Report, Status};
+use super::report::{stored_for, KeyState, Report, Status};
 use crate::commands::describe_identity;
 use crate::context::{describe_source, Context};
 use crate::error::CliError;
@@ -27,10 +27,12 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
         }
         _ => writeln!(out, "{} Not logged in to {}", terminal.red("✖"), report.api_url)?,
     }
+    let origin = |source| match stored_for(source, &report.origin) {
+        Some(origin) => format!("{}, stored for {origin}", describe_source(source)),
+        None => describe_source(source),
+    };
     match &report.token {
-        Some(token) => {
-            writeln!(out, "  Token:       {} (from {})", token.value.redacted(), describe_source(token.source))?
-        }
+        Some(token) => writeln!(out, "  Token:       {} (from {})", token.value.redacted(), origin(token.source))?,
         None => writeln!(out, "  Token:       none")?,
     }
     match (&report.scopes, &report.token) {
@@ -41,7 +43,7 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
     match &report.access_key {
         None => writeln!(out, "  Project:     none linked (run `skytells link sk_proj_your_access_key`)")?,
         Some((key, state)) => {
-            let origin = format!("key {} from {}", key.value.redacted(), describe_source(key.source));
+            let origin = format!("key {} from {}", key.value.redacted(), origin(key.source));
             match state {
                 KeyState::Valid(project) => {
                     let name = project.name.as_deref().unwrap_or(&project.id);
@@ -52,6 +54,10 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
                 KeyState::Unverified(reason) => writeln!(out, "  Project:     {origin}, not verified: {reason}")?,
             }
         }
+    }
+    if !report.elsewhere.is_empty() {
+        let others: Vec<&str> = report.elsewhere.iter().map(|origin| origin.as_str()).collect();
+        writeln!(out, "  Other APIs:  {} (stored logins, never sent here)", others.join(", "))?;
     }
     writeln!(out, "  Credentials: {}", report.credentials_file)?;
     writeln!(out, "  Status:      {}", report.status.name().replace('_', " "))
