@@ -32,11 +32,11 @@ echo "== $bin against the emulator with ${latency} ms added to every answer, $ru
 results="$work/results.json"
 hyperfine --warmup 2 --runs "$runs" --style none --export-json "$results" \
   "$bin whoami" "$bin login --token < $work/token" >/dev/null
-python3 - "$results" "$latency" <<'PY'
+python3 - "$results" "$latency" "$bin" <<'PY'
 import json, sys
 latency = float(sys.argv[2]) / 1000
 for result in json.load(open(sys.argv[1]))["results"]:
-    command = result["command"].split("skytells ", 1)[1].split(" <")[0]
+    command = result["command"][len(sys.argv[3]) + 1:].split(" <")[0]
     median = result["median"]
     print(f"{command}: median {median * 1000:.0f} ms = {median / latency:.2f} x the added latency (min {result['min'] * 1000:.0f} ms, max {result['max'] * 1000:.0f} ms)")
 PY
