@@ -96,6 +96,10 @@ pub struct LoginArgs {
     /// Print the result as JSON on stdout (the code and URL still go to stderr).
     #[arg(long)]
     pub json: bool,
+    /// Keep the token in the system keyring (Secret Service, Keychain, Credential
+    /// Manager); credentials.json then holds only a marker saying where it is.
+    #[arg(long)]
+    pub keyring: bool,
 }
 
 /// `skytells link`.
@@ -107,6 +111,9 @@ pub struct LinkArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Keep the key in the system keyring; credentials.json then holds only a marker.
+    #[arg(long)]
+    pub keyring: bool,
 }
 
 /// `skytells whoami`.

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use skytells_auth::skytells::{
     credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiBase, ApiConfig, Credentials,
-    EnvSnapshot, FlagOverrides, Resolved, Source,
+    EnvSnapshot, FlagOverrides, KeyringEntry, Resolved, Source,
 };
 use skytells_auth::Secret;
 use skytells_auth_blocking::BlockingDriver;
@@ -14,6 +14,7 @@ use skytells_auth_store::{CredentialStore, StoreError, StoreWarning};
 
 use crate::args::{Cli, ColorChoice};
 use crate::error::{describe_store_error, CliError};
+use crate::keyring;
 use crate::terminal::{Spinner, Terminal};
 
 /// The process's view of the world, for one command.
@@ -122,9 +123,37 @@ impl Context {
         BlockingDriver::new()
     }
 
-    /// The credentials to use for `api`, given what the file holds.
-    pub fn resolve(&self, file: Option<&Credentials>, api: &ApiBase) -> Resolved {
-        resolve_credentials(&self.env, file, api)
+    /// The credentials to use for `api`, given what the file holds, reading from the
+    /// system keyring those the file says are kept there.
+    pub fn resolve(&self, file: Option<&Credentials>, api: &ApiBase) -> Result<Resolved, CliError> {
+        let mut resolved = resolve_credentials(&self.env, file, api);
+        let origin = api.origin();
+        let from_keyring = |entry: &Option<KeyringEntry>, what: &str, fix: &str| -> Result<Option<Secret>, CliError> {
+            let Some(entry) = entry else { return Ok(None) };
+            let found = keyring::read(entry).map_err(|problem| {
+                CliError::failure(format!(
+                    "the {what} for {origin} is kept in the system keyring, which could not be read: {problem}. Unlock the keyring and try again, or {fix}."
+                ))
+            })?;
+            if found.is_none() {
+                self.warn(format!(
+                    "credentials.json says the {what} for {origin} is in the system keyring, but the keyring has none there"
+                ));
+            }
+            Ok(found)
+        };
+        let token = from_keyring(
+            &resolved.token_in_keyring,
+            "token",
+            "run `skytells login` to keep a new token in the credentials file",
+        )?;
+        let key = from_keyring(
+            &resolved.access_key_in_keyring,
+            "access key",
+            "run `skytells link` to keep the key in the credentials file",
+        )?;
+        resolved.found_in_keyring(token, key);
+        Ok(resolved)
     }
 
     /// Milliseconds since the Unix epoch, for `created_at`.

@@ -8,6 +8,7 @@ mod commands;
 mod context;
 mod error;
 mod interrupt;
+mod keyring;
 mod output;
 mod prompt;
 mod terminal;

@@ -58,6 +58,7 @@ impl From<Source> for SourceJson {
         match source {
             Source::Env(name) => SourceJson { kind: "env", name: Some(name) },
             Source::File => SourceJson { kind: "file", name: None },
+            Source::Keyring => SourceJson { kind: "keyring", name: None },
             Source::Flag(name) => SourceJson { kind: "flag", name: Some(name) },
             _ => SourceJson { kind: "default", name: None },
         }
@@ -72,6 +73,8 @@ pub struct LoginJson<'a> {
     pub token: PrefixJson,
     pub scopes: Option<&'a [String]>,
     pub credentials_file: &'a str,
+    /// `file`, or `keyring` (the file then holds only a marker).
+    pub stored_in: &'static str,
 }
 
 /// `skytells link --json`.
@@ -80,6 +83,8 @@ pub struct LinkJson<'a> {
     pub project: ProjectJson<'a>,
     pub access_key: PrefixJson,
     pub credentials_file: &'a str,
+    /// `file`, or `keyring` (the file then holds only a marker).
+    pub stored_in: &'static str,
 }
 
 /// `skytells logout --json`.

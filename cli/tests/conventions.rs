@@ -193,7 +193,8 @@ fn login_link_and_logout_speak_json() {
             "user": {"id": "usr_0001", "name": "Ada Lovelace", "email": "ada@example.com"},
             "token": {"prefix": "sk_pat_abab…"},
             "scopes": null,
-            "credentials_file": "~/config/credentials.json"
+            "credentials_file": "~/config/credentials.json",
+            "stored_in": "file"
         })
     );
     let link: Value = serde_json::from_str(&sandbox.run(&["link", "sk_proj_json_1", "--json"], "").stdout).unwrap();
@@ -202,7 +203,8 @@ fn login_link_and_logout_speak_json() {
         json!({
             "project": {"id": "prj_0001", "name": "Json App", "slug": "json-app"},
             "access_key": {"prefix": "sk_proj_json…"},
-            "credentials_file": "~/config/credentials.json"
+            "credentials_file": "~/config/credentials.json",
+            "stored_in": "file"
         })
     );
     let logout: Value = serde_json::from_str(&sandbox.run(&["logout", "--force", "--json"], "").stdout).unwrap();

@@ -7,13 +7,16 @@
 //! renames it over the old one and fsyncs the folder. A reader therefore sees the old
 //! file or the new one, never a mix, and two processes never lose each other's update.
 
+#[cfg(feature = "keyring")]
+pub mod keyring;
+
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use skytells_auth::skytells::{ApiOrigin, Credentials, CredentialsError};
+use skytells_auth::skytells::{ApiOrigin, Credentials, CredentialsError, KeyringEntry};
 
 /// Permission bits of the credentials file.
 pub const FILE_MODE: u32 = 0o600;
@@ -158,6 +161,9 @@ pub struct LoggedOut {
     pub had_login: bool,
     /// APIs whose logins stay (outside the scope).
     pub remaining: Vec<ApiOrigin>,
+    /// Where the removed logins kept secrets in the system keyring: the caller deletes
+    /// them there (this crate does not touch the keyring on its own).
+    pub keyring_entries: Vec<KeyringEntry>,
     /// The credentials file could not be read and was removed whole: logout removes
     /// every stored secret, and it may have held one.
     pub removed_unreadable: bool,
@@ -294,10 +300,14 @@ impl CredentialStore {
                 Ok(mut credentials) => {
                     match scope {
                         LogoutScope::Api(origin) => {
+                            let login = credentials.login_for(origin);
+                            done.keyring_entries =
+                                [login.token_keyring, login.access_key_keyring].into_iter().flatten().collect();
                             done.had_login = credentials.login_for(origin).has_credential();
                             credentials.clear_login_for(origin);
                         }
                         LogoutScope::AllApis => {
+                            done.keyring_entries = credentials.keyring_entries();
                             done.had_login = !credentials.logged_in_origins().is_empty();
                             credentials.clear_all_logins();
                         }

@@ -5,6 +5,7 @@ use skytells_auth::skytells::{vars, AccessKey, VerifyAccessKey};
 use crate::args::LinkArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::keyring::{self, Kind, SavedIn};
 use crate::output::{LinkJson, PrefixJson, ProjectJson};
 use crate::prompt;
 
@@ -19,10 +20,7 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
     let api = context.api()?;
     let store = context.store()?;
     let project = context.driver().execute(&VerifyAccessKey { config: &api, access_key: key.secret() })?;
-    let now_ms = context.now_ms();
-    let updated =
-        store.update(now_ms, |credentials| credentials.set_access_key_for(&api.base.origin(), key.secret(), now_ms))?;
-    context.warn_all(&updated.warnings);
+    let saved_in = keyring::save(context, &store, &api.base.origin(), (Kind::AccessKey, key.secret()), args.keyring)?;
     context.warn_if_env_overrides(context.env.access_key(), vars::ACCESS_KEY, "access key");
     let saved_to = context.display_path(store.path());
     if args.json {
@@ -30,10 +28,14 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
             project: ProjectJson::from(&project),
             access_key: PrefixJson::from(key.secret()),
             credentials_file: &saved_to,
+            stored_in: saved_in.name(),
         });
     }
     let name = project.name.as_deref().unwrap_or(&project.id);
     let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
     context.say(format!("{} Linked project {name}{slug}", context.terminal.green("✔")))?;
-    context.say(format!("  Access key saved to {saved_to}"))
+    match saved_in {
+        SavedIn::Keyring => context.say(format!("  Access key saved to the system keyring; {saved_to} says where")),
+        SavedIn::File => context.say(format!("  Access key saved to {saved_to}")),
+    }
 }

@@ -15,6 +15,7 @@ use crate::browser::{self, Opened};
 use crate::commands::describe_identity;
 use crate::context::Context;
 use crate::error::{exit, request_exit_code, CliError};
+use crate::keyring::{self, Kind, SavedIn};
 use crate::output::{LoginJson, PrefixJson, UserJson};
 use crate::{interrupt, prompt};
 
@@ -22,7 +23,7 @@ use crate::{interrupt, prompt};
 pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     interrupt::install();
     if args.token {
-        return with_token(context, args.json);
+        return with_token(context, args.json, args.keyring);
     }
     let scopes = match &args.scopes {
         Some(list) => parse_scopes(list)?,
@@ -69,7 +70,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
         Outcome::Authorized(grant) => {
             let scopes = if grant.scopes.is_empty() { requested } else { grant.scopes };
             let identity = driver.execute(&FetchIdentity { config: &api, token: &grant.access_token });
-            save_and_report(context, &store, &api, (&grant.access_token, &scopes), identity, args.json)
+            save_and_report(context, &store, &api, (&grant.access_token, &scopes, args.keyring), identity, args.json)
         }
         Outcome::Denied => Err(CliError::failure(messages::LOGIN_DENIED)),
         Outcome::Expired => Err(CliError::failure(messages::login_expired(lifetime))),
@@ -128,17 +129,14 @@ fn save_and_report(
     context: &Context,
     store: &CredentialStore,
     api: &ApiConfig,
-    (token, scopes): (&Secret, &[String]),
+    (token, scopes, in_keyring): (&Secret, &[String], bool),
     identity: Result<Identity, ApiError>,
     json: bool,
 ) -> Result<(), CliError> {
     // The account was looked up first and the token is saved last, in one atomic rename:
     // a Ctrl-C at any point before it leaves the file as it was.
-    let now_ms = context.now_ms();
-    let updated =
-        store.update(now_ms, |credentials| credentials.set_token_for(&api.base.origin(), token, scopes, now_ms))?;
+    let saved_in = keyring::save(context, store, &api.base.origin(), (Kind::Token(scopes), token), in_keyring)?;
     interrupt::saved();
-    context.warn_all(&updated.warnings);
     let saved_to = context.display_path(store.path());
     if json {
         return context.print_json(&LoginJson {
@@ -147,6 +145,7 @@ fn save_and_report(
             token: PrefixJson::from(token),
             scopes: (!scopes.is_empty()).then_some(scopes),
             credentials_file: &saved_to,
+            stored_in: saved_in.name(),
         });
     }
     context.say(format!("{} Authenticated successfully!", context.terminal.green("✔")))?;
@@ -156,11 +155,14 @@ fn save_and_report(
             context.warn(format!("signed in, but could not look up the account: {}", messages::api_error(&error)))
         }
     }
-    context.say(format!("  Credentials saved to {saved_to}"))
+    match saved_in {
+        SavedIn::Keyring => context.say(format!("  Token saved to the system keyring; {saved_to} says where")),
+        SavedIn::File => context.say(format!("  Credentials saved to {saved_to}")),
+    }
 }
 
 /// `skytells login --token`.
-fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
+fn with_token(context: &Context, json: bool, in_keyring: bool) -> Result<(), CliError> {
     let api = context.api()?;
     let store = context.store()?;
     let raw = if context.terminal.stdin {
@@ -187,5 +189,5 @@ fn with_token(context: &Context, json: bool) -> Result<(), CliError> {
         }
         Err(error) => return Err(error.into()),
     }
-    save_and_report(context, &store, &api, (token.secret(), &[]), identity, json)
+    save_and_report(context, &store, &api, (token.secret(), &[], in_keyring), identity, json)
 }

@@ -7,6 +7,7 @@ use skytells_auth_store::{LogoutScope, StoreError};
 use crate::args::LogoutArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::keyring;
 use crate::output::LogoutJson;
 use crate::prompt;
 
@@ -67,6 +68,16 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
     }
     let done = store.log_out(&scope)?;
     context.warn_all(&done.warnings);
+    let mut from_keyring = 0;
+    for entry in &done.keyring_entries {
+        match keyring::delete(entry) {
+            Ok(_) => from_keyring += 1,
+            Err(problem) => context.warn(format!(
+                "could not delete `{}` from the system keyring ({problem}); the file no longer points to it, but delete it by hand (e.g. `secret-tool clear service {} username '{}'`)",
+                entry.user, entry.service, entry.user
+            )),
+        }
+    }
     if done.removed_unreadable {
         context.warn(format!("{path} could not be read; it was removed whole, since it may have held a token"));
     }
@@ -88,6 +99,9 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
             removed.join(", ")
         ),
     };
+    if from_keyring > 0 {
+        message.push_str(&format!("\n  Deleted {from_keyring} secret(s) from the system keyring"));
+    }
     if !done.remaining.is_empty() {
         message.push_str(&format!(
             "\n  Still logged in to {} (`skytells logout --all` logs out of every API)",

@@ -8,7 +8,7 @@ use crate::error::CliError;
 pub fn run(context: &Context) -> Result<(), CliError> {
     let store = context.store()?;
     let file = context.load_for_reading(&store, false)?;
-    let resolved = context.resolve(file.as_ref(), &context.api_base()?);
+    let resolved = context.resolve(file.as_ref(), &context.api_base()?)?;
     let token = resolved.require_token()?;
     context.write_stdout(format!("{}\n", token.value.expose()).as_bytes())
 }

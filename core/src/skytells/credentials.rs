@@ -20,6 +20,38 @@ mod field {
     /// origin, each an object with the fields above. The Node CLI ignores it, so it
     /// never sends these credentials anywhere.
     pub const ORIGINS: &str = "origins";
+    /// Added by this implementation: where in the system keyring the token is, in place
+    /// of `token` (never both).
+    pub const TOKEN_KEYRING: &str = "token_keyring";
+    /// The same for the access key.
+    pub const ACCESS_KEY_KEYRING: &str = "access_key_keyring";
+}
+
+/// Where in the system keyring a secret is kept: the file holds this marker instead of
+/// the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyringEntry {
+    /// The keyring's service name (`skytells-cli`).
+    pub service: String,
+    /// The account within it, naming the credential and its API.
+    pub user: String,
+}
+
+impl KeyringEntry {
+    /// The service every entry of this CLI is filed under.
+    pub const SERVICE: &'static str = "skytells-cli";
+
+    /// Where `origin`'s token (or, with `access_key`, its access key) goes.
+    ///
+    /// ```
+    /// use skytells_auth::skytells::{ApiBase, KeyringEntry};
+    /// let entry = KeyringEntry::for_origin(&ApiBase::default().origin(), false);
+    /// assert_eq!((entry.service.as_str(), entry.user.as_str()), ("skytells-cli", "token https://console.skytells.ai"));
+    /// ```
+    pub fn for_origin(origin: &ApiOrigin, access_key: bool) -> Self {
+        let kind = if access_key { field::ACCESS_KEY } else { field::TOKEN };
+        KeyringEntry { service: Self::SERVICE.to_owned(), user: format!("{kind} {origin}") }
+    }
 }
 
 /// One API's stored login.
@@ -34,12 +66,19 @@ pub struct StoredLogin {
     pub scopes: Option<Vec<String>>,
     /// When it was stored, in milliseconds since the Unix epoch.
     pub created_at: Option<u64>,
+    /// Where the token is in the system keyring, when it is kept there.
+    pub token_keyring: Option<KeyringEntry>,
+    /// Where the access key is in the system keyring, when it is kept there.
+    pub access_key_keyring: Option<KeyringEntry>,
 }
 
 impl StoredLogin {
-    /// Whether it holds a token or an access key.
+    /// Whether it holds a token or an access key, or points to one in the keyring.
     pub fn has_credential(&self) -> bool {
-        self.token.is_some() || self.access_key.is_some()
+        self.token.is_some()
+            || self.access_key.is_some()
+            || self.token_keyring.is_some()
+            || self.access_key_keyring.is_some()
     }
 }
 
@@ -166,6 +205,12 @@ impl Credentials {
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
             Some(_) => return Err(CredentialsError::WrongType { field: field::SCOPES, expected: "a list of strings" }),
         }
+        for name in [field::TOKEN_KEYRING, field::ACCESS_KEY_KEYRING] {
+            if credentials.raw(name).is_some() && credentials.keyring_entry(name).is_none() {
+                let expected = "an object with a `service` and a `user`";
+                return Err(CredentialsError::WrongType { field: name, expected });
+            }
+        }
         // Entries under a key that names no origin are never used, and kept as they are.
         for (origin, login) in credentials.origin_entries()? {
             if ApiOrigin::parse(&origin).is_none() {
@@ -213,6 +258,8 @@ impl Credentials {
             access_key: credentials.access_key(),
             scopes: credentials.scopes(),
             created_at: credentials.created_at(),
+            token_keyring: credentials.keyring_entry(field::TOKEN_KEYRING),
+            access_key_keyring: credentials.keyring_entry(field::ACCESS_KEY_KEYRING),
         };
         if origin.is_default() {
             return read(self);
@@ -225,7 +272,7 @@ impl Credentials {
     pub fn logged_in_origins(&self) -> Vec<ApiOrigin> {
         let default = ApiBase::default().origin();
         let mut origins = Vec::new();
-        if self.token().is_some() || self.access_key().is_some() {
+        if self.login_for(&default).has_credential() {
             origins.push(default.clone());
         }
         for (key, _) in self.origin_entries().unwrap_or_default() {
@@ -247,6 +294,42 @@ impl Credentials {
     /// Stores a project access key for `origin`, linked at `now_ms`.
     pub fn set_access_key_for(&mut self, origin: &ApiOrigin, access_key: &Secret, now_ms: u64) {
         self.change_login(origin, |login| login.set_access_key(access_key, now_ms));
+    }
+
+    /// Records that `origin`'s token (with its scopes, from a login at `now_ms`) is kept in
+    /// the system keyring at `entry`; the file keeps only that marker, never the token.
+    pub fn set_token_in_keyring_for(
+        &mut self,
+        origin: &ApiOrigin,
+        entry: &KeyringEntry,
+        scopes: &[String],
+        now_ms: u64,
+    ) {
+        self.change_login(origin, |login| {
+            login.remove(field::TOKEN);
+            login.set_keyring_entry(field::TOKEN_KEYRING, entry);
+            login.set_token_facts(scopes, now_ms);
+        });
+    }
+
+    /// Records that `origin`'s access key, linked at `now_ms`, is kept in the system
+    /// keyring at `entry`.
+    pub fn set_access_key_in_keyring_for(&mut self, origin: &ApiOrigin, entry: &KeyringEntry, now_ms: u64) {
+        self.change_login(origin, |login| {
+            login.remove(field::ACCESS_KEY);
+            login.set_keyring_entry(field::ACCESS_KEY_KEYRING, entry);
+            login.set_created_at_once(now_ms);
+        });
+    }
+
+    /// Every keyring entry the file points to, for any API.
+    pub fn keyring_entries(&self) -> Vec<KeyringEntry> {
+        self.logged_in_origins()
+            .iter()
+            .map(|origin| self.login_for(origin))
+            .flat_map(|login| [login.token_keyring, login.access_key_keyring])
+            .flatten()
+            .collect()
     }
 
     /// Forgets `origin`'s login; the other origins' and unknown fields stay.
@@ -284,7 +367,13 @@ impl Credentials {
     /// Stores a new token (and its scopes) for the default API from a login at `now_ms`
     /// since the Unix epoch. The access key and unknown fields stay.
     pub fn set_token(&mut self, token: &Secret, scopes: &[String], now_ms: u64) {
+        self.remove(field::TOKEN_KEYRING);
         self.set(field::TOKEN, &Value::String(token.expose().to_owned()));
+        self.set_token_facts(scopes, now_ms);
+    }
+
+    /// A new token's scopes (none recorded when empty) and time.
+    fn set_token_facts(&mut self, scopes: &[String], now_ms: u64) {
         if scopes.is_empty() {
             self.remove(field::SCOPES);
         } else {
@@ -293,20 +382,33 @@ impl Credentials {
         self.set(field::CREATED_AT, &Value::from(now_ms));
     }
 
-    /// Stores a project access key for the default API linked at `now_ms`. The token and
-    /// unknown fields stay;
-    /// `created_at` is set only if the file had none.
-    pub fn set_access_key(&mut self, access_key: &Secret, now_ms: u64) {
-        self.set(field::ACCESS_KEY, &Value::String(access_key.expose().to_owned()));
+    /// `created_at`, unless the file has one.
+    fn set_created_at_once(&mut self, now_ms: u64) {
         if self.raw(field::CREATED_AT).is_none() {
             self.set(field::CREATED_AT, &Value::from(now_ms));
         }
     }
 
+    /// Stores a project access key for the default API linked at `now_ms`. The token and
+    /// unknown fields stay;
+    /// `created_at` is set only if the file had none.
+    pub fn set_access_key(&mut self, access_key: &Secret, now_ms: u64) {
+        self.remove(field::ACCESS_KEY_KEYRING);
+        self.set(field::ACCESS_KEY, &Value::String(access_key.expose().to_owned()));
+        self.set_created_at_once(now_ms);
+    }
+
     /// Forgets the default API's login: token, access key, scopes and timestamp. Other
     /// origins' logins and unknown fields stay.
     pub fn clear_login(&mut self) {
-        for name in [field::TOKEN, field::ACCESS_KEY, field::SCOPES, field::CREATED_AT] {
+        for name in [
+            field::TOKEN,
+            field::ACCESS_KEY,
+            field::SCOPES,
+            field::CREATED_AT,
+            field::TOKEN_KEYRING,
+            field::ACCESS_KEY_KEYRING,
+        ] {
             self.remove(name);
         }
     }
@@ -377,6 +479,18 @@ impl Credentials {
             .map(|(name, value)| format!("{}:{}", Value::String(name.clone()), value.get()))
             .collect();
         RawValue::from_string(format!("{{{}}}", members.join(","))).unwrap_or_else(|_| empty_object())
+    }
+
+    /// A keyring marker field, when it is a well-formed one.
+    fn keyring_entry(&self, name: &str) -> Option<KeyringEntry> {
+        let value = self.value(name)?;
+        let text =
+            |key: &str| value.get(key)?.as_str().filter(|text| !text.is_empty() && !text.chars().any(char::is_control));
+        Some(KeyringEntry { service: text("service")?.to_owned(), user: text("user")?.to_owned() })
+    }
+
+    fn set_keyring_entry(&mut self, name: &str, entry: &KeyringEntry) {
+        self.set(name, &serde_json::json!({ "service": entry.service, "user": entry.user }));
     }
 
     fn secret(&self, name: &str) -> Option<Secret> {
@@ -576,6 +690,42 @@ mod tests {
         credentials.clear_all_logins();
         assert!(credentials.logged_in_origins().is_empty());
         assert!(!String::from_utf8(credentials.to_bytes()).unwrap().contains("origins"));
+    }
+
+    #[test]
+    fn a_secret_kept_in_the_keyring_leaves_only_its_marker_and_moving_back_drops_it() {
+        let staging = origin("https://staging.example.com");
+        let entry = KeyringEntry::for_origin(&staging, false);
+        let mut credentials = Credentials::parse(br#"{"api_key":"legacy"}"#).unwrap();
+        credentials.set_token_for(&staging, &Secret::new("sk_pat_plain"), &[], 1);
+        credentials.set_token_in_keyring_for(&staging, &entry, &["inference".into()], 2);
+        let written = String::from_utf8(credentials.to_bytes()).unwrap();
+        assert!(!written.contains("sk_pat_plain"), "{written}");
+        let login = Credentials::parse(written.as_bytes()).unwrap().login_for(&staging);
+        assert_eq!((login.token.as_ref(), login.token_keyring.as_ref()), (None, Some(&entry)));
+        assert_eq!(login.scopes, Some(vec!["inference".to_owned()]));
+        assert!(login.has_credential());
+        assert_eq!(credentials.keyring_entries(), std::slice::from_ref(&entry));
+
+        credentials.set_token_for(&staging, &Secret::new("sk_pat_back"), &[], 3);
+        let login = credentials.login_for(&staging);
+        assert_eq!((login.token.unwrap().expose(), login.token_keyring), ("sk_pat_back", None));
+        credentials.set_access_key_in_keyring_for(&ApiBase::default().origin(), &entry, 4);
+        assert_eq!(credentials.access_key(), None);
+        credentials.clear_all_logins();
+        assert_eq!(credentials.to_bytes(), b"{\n  \"api_key\": \"legacy\"\n}\n");
+
+        for broken in [
+            r#"{"token_keyring":"skytells-cli"}"#,
+            r#"{"token_keyring":{"service":"s"}}"#,
+            r#"{"token_keyring":{"service":"s","user":"a\nb"}}"#,
+        ] {
+            let error = Credentials::parse(broken.as_bytes()).unwrap_err();
+            assert!(
+                error.to_string().starts_with("its `token_keyring` field should be an object"),
+                "{broken}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{
-    AccessKey, ApiBase, ApiOrigin, ApiUrlError, CredentialKind, Credentials, FormatError, MissingCredential,
-    PersonalAccessToken,
+    AccessKey, ApiBase, ApiOrigin, ApiUrlError, CredentialKind, Credentials, FormatError, KeyringEntry,
+    MissingCredential, PersonalAccessToken,
 };
 use crate::{RequestLimits, Secret};
 
@@ -123,6 +123,8 @@ pub enum Source {
     Env(&'static str),
     /// The credentials file.
     File,
+    /// The system keyring, which the credentials file points to.
+    Keyring,
     /// The built-in default.
     Default,
 }
@@ -133,6 +135,7 @@ impl fmt::Display for Source {
             Source::Flag(name) => write!(f, "flag {name}"),
             Source::Env(name) => write!(f, "environment variable {name}"),
             Source::File => f.write_str("credentials file"),
+            Source::Keyring => f.write_str("system keyring"),
             Source::Default => f.write_str("default"),
         }
     }
@@ -174,6 +177,11 @@ pub struct Resolved {
     pub api: ApiBase,
     /// Other origins with a stored login, never used for this API.
     pub elsewhere: Vec<ApiOrigin>,
+    /// Where in the system keyring this API's token is, when the file says it is there
+    /// and no variable overrides it; the caller reads it and calls [`Resolved::found_in_keyring`].
+    pub token_in_keyring: Option<KeyringEntry>,
+    /// The same for the access key.
+    pub access_key_in_keyring: Option<KeyringEntry>,
 }
 
 impl Resolved {
@@ -181,7 +189,7 @@ impl Resolved {
     /// environment must be `sk_pat_` + 64 hex; a stored one is trusted as written.
     pub fn require_token(&self) -> Result<&Sourced<Secret>, CredentialProblem> {
         let token = self.token.as_ref().ok_or_else(|| self.missing(CredentialKind::Token))?;
-        if token.source != Source::File {
+        if !matches!(token.source, Source::File | Source::Keyring) {
             PersonalAccessToken::parse(token.value.expose()).map_err(|problem| {
                 CredentialProblem::Invalid(InvalidCredential {
                     what: "personal access token",
@@ -201,6 +209,19 @@ impl Resolved {
             CredentialProblem::Invalid(InvalidCredential { what: "access key", origin: key.source, problem })
         })?;
         Ok(key)
+    }
+
+    /// Takes the secrets read from the keyring entries named in
+    /// [`token_in_keyring`](Self::token_in_keyring) and
+    /// [`access_key_in_keyring`](Self::access_key_in_keyring) (`None`: not there).
+    pub fn found_in_keyring(&mut self, token: Option<Secret>, access_key: Option<Secret>) {
+        let from_keyring = |value| Sourced { value, source: Source::Keyring };
+        if self.token_in_keyring.is_some() && self.token.is_none() {
+            self.token = token.map(from_keyring);
+        }
+        if self.access_key_in_keyring.is_some() && self.access_key.is_none() {
+            self.access_key = access_key.map(from_keyring);
+        }
     }
 
     /// The guide's message for the default API; for any other, which API has nothing stored.
@@ -258,14 +279,17 @@ pub fn resolve_credentials(env: &EnvSnapshot, file: Option<&Credentials>, api: &
     };
     let token = pick(&env.token, vars::TOKEN, stored.token);
     let access_key = pick(&env.access_key, vars::ACCESS_KEY, stored.access_key);
+    let token_in_keyring = stored.token_keyring.filter(|_| token.is_none());
+    let access_key_in_keyring = stored.access_key_keyring.filter(|_| access_key.is_none());
     let scopes = match &token {
         Some(Sourced { source: Source::File, .. }) => stored.scopes,
+        None if token_in_keyring.is_some() => stored.scopes,
         _ => None,
     };
     let elsewhere = file
         .map(|file| file.logged_in_origins().into_iter().filter(|other| *other != origin).collect())
         .unwrap_or_default();
-    Resolved { token, access_key, scopes, api: api.clone(), elsewhere }
+    Resolved { token, access_key, scopes, api: api.clone(), elsewhere, token_in_keyring, access_key_in_keyring }
 }
 
 /// The API base URL: `--api-url`, then `SKYTELLS_API_URL`, then the default.

@@ -84,7 +84,7 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
     let store = context.store()?;
     let api = context.api()?;
     let file = context.load_for_reading(&store, true)?;
-    let resolved = context.resolve(file.as_ref(), &api.base);
+    let resolved = context.resolve(file.as_ref(), &api.base)?;
     let mut report = Report {
         status: Status::NotAuthenticated,
         api_url: api.base.as_str().to_owned(),
@@ -211,5 +211,5 @@ impl<'a> From<&'a Report> for WhoamiJson<'a> {
 /// The origin a credential from the file was stored for; `None` for one from the
 /// environment, which goes to whichever API is named.
 pub fn stored_for(source: Source, origin: &ApiOrigin) -> Option<&str> {
-    (source == Source::File).then_some(origin.as_str())
+    matches!(source, Source::File | Source::Keyring).then_some(origin.as_str())
 }

@@ -1,0 +1,45 @@
+//! The Keychain (macOS) and the Credential Manager (Windows), through keyring-core's
+//! native stores.
+
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry, Error};
+use skytells_auth::skytells::KeyringEntry;
+use skytells_auth::Secret;
+
+use super::{secret_from, KeyringError};
+
+fn open(entry: &KeyringEntry) -> Result<Entry, KeyringError> {
+    #[cfg(target_os = "macos")]
+    let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new().map_err(failed)?;
+    #[cfg(windows)]
+    let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new().map_err(failed)?;
+    Entry::new_in_store(&store, &entry.service, &entry.user).map_err(failed)
+}
+
+pub(super) fn store(entry: &KeyringEntry, _label: &str, secret: &Secret) -> Result<(), KeyringError> {
+    open(entry)?.set_password(secret.expose()).map_err(failed)
+}
+
+pub(super) fn read(entry: &KeyringEntry) -> Result<Option<Secret>, KeyringError> {
+    match open(entry)?.get_secret() {
+        Ok(bytes) => secret_from(bytes).map(Some),
+        Err(Error::NoEntry) => Ok(None),
+        Err(error) => Err(failed(error)),
+    }
+}
+
+pub(super) fn delete(entry: &KeyringEntry) -> Result<bool, KeyringError> {
+    match open(entry)?.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(Error::NoEntry) => Ok(false),
+        Err(error) => Err(failed(error)),
+    }
+}
+
+fn failed(error: Error) -> KeyringError {
+    match error {
+        Error::NoStorageAccess(error) => KeyringError::Failed(format!("access was refused: {error}")),
+        other => KeyringError::Failed(other.to_string()),
+    }
+}
