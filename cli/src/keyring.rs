@@ -13,7 +13,7 @@ mod system {
     use super::*;
     use skytells_auth_store::keyring::SystemKeyring;
 
-    pub fn store(entry: &KeyringEntry, label: &str, secret: &Secret) -> Result<(), Problem> {
+    pub fn put(entry: &KeyringEntry, label: &str, secret: &Secret) -> Result<(), Problem> {
         SystemKeyring::new().store(entry, label, secret).map_err(|error| error.to_string())
     }
 
@@ -32,7 +32,7 @@ mod system {
 
     const NOT_BUILT: &str = "this skytells was built without keyring support (cargo feature `keyring`)";
 
-    pub fn store(_: &KeyringEntry, _: &str, _: &Secret) -> Result<(), Problem> {
+    pub fn put(_: &KeyringEntry, _: &str, _: &Secret) -> Result<(), Problem> {
         Err(NOT_BUILT.to_owned())
     }
 
@@ -45,7 +45,7 @@ mod system {
     }
 }
 
-pub use system::{delete, read, store as put};
+pub use system::{delete, put, read};
 
 /// Which credential a save is for.
 #[derive(Debug, Clone, Copy)]

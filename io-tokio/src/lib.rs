@@ -74,7 +74,9 @@ impl TokioDriver {
     /// follows them hides that from it. The core's timeout and size limit still apply.
     /// Requests to this machine skip the client's proxy and use the machine's authorities.
     pub fn with_client(client: reqwest::Client) -> Result<Self, DriverError> {
-        Ok(TokioDriver { client, own_client: true, ..Self::new()? })
+        let roots = TrustedRoots::from_machine();
+        let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
+        Ok(TokioDriver { client, direct, roots, own_client: true })
     }
 
     /// Sends one request under the limits the core set.

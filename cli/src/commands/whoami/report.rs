@@ -2,8 +2,7 @@
 //! what the API says of them.
 
 use skytells_auth::skytells::{
-    messages, ApiOrigin, CredentialProblem, FetchIdentity, Identity, Project, Resolved, Source, Sourced,
-    VerifyAccessKey,
+    messages, ApiOrigin, CredentialProblem, FetchIdentity, Identity, Project, Source, Sourced, VerifyAccessKey,
 };
 use skytells_auth::Secret;
 
@@ -97,29 +96,21 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
         access_key: None,
         error: None,
     };
-    if offline {
-        if let Some(key) = &resolved.access_key {
-            let state = match resolved.require_access_key() {
-                Err(problem) => KeyState::Rejected(problem.to_string()),
-                Ok(_) => KeyState::Unverified("not checked (--offline)".to_owned()),
-            };
-            report.access_key = Some((key.clone(), state));
-        }
-        return Ok(settle_locally(report, &resolved));
-    }
-    // The key and the token are checked at once: one round trip, not two.
+    // The key and the token are checked at once: one round trip, not two. Offline, or
+    // with nothing well-formed to check, nothing is asked.
     let key_check =
         resolved.require_access_key().ok().map(|key| VerifyAccessKey { config: &api, access_key: &key.value });
     let token_check = resolved.require_token().ok().map(|token| FetchIdentity { config: &api, token: &token.value });
-    let driver = context.driver();
-    let (key_answer, identity) = match (&key_check, &token_check) {
-        (Some(key), Some(token)) => {
+    let driver = (!offline).then(|| context.driver());
+    let (key_answer, identity) = match (&driver, &key_check, &token_check) {
+        (None, _, _) => (None, None),
+        (Some(driver), Some(key), Some(token)) => {
             let (key, identity) = driver.execute_both(key, token);
             (Some(key), Some(identity))
         }
-        (Some(key), None) => (Some(driver.execute(key)), None),
-        (None, Some(token)) => (None, Some(driver.execute(token))),
-        (None, None) => (None, None),
+        (Some(driver), key, token) => {
+            (key.as_ref().map(|key| driver.execute(key)), token.as_ref().map(|token| driver.execute(token)))
+        }
     };
     if let Some(key) = &resolved.access_key {
         let state = match (resolved.require_access_key(), key_answer) {
@@ -127,12 +118,13 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
             (Ok(_), Some(Ok(project))) => KeyState::Valid(project),
             (Ok(_), Some(Err(error))) if error.rejects_credential() => KeyState::Rejected(messages::api_error(&error)),
             (Ok(_), Some(Err(error))) => KeyState::Unverified(messages::api_error(&error)),
-            (Ok(_), None) => KeyState::Unverified("not checked".to_owned()),
+            (Ok(_), None) => KeyState::Unverified("not checked (--offline)".to_owned()),
         };
         report.access_key = Some((key.clone(), state));
     }
     match (resolved.require_token(), identity) {
         (Err(problem), _) => settle_problem(&mut report, problem),
+        // Offline: well-formed, but nobody asked the API.
         (Ok(_), None) => report.status = Status::Unverified,
         (Ok(_), Some(Ok(identity))) => {
             report.status = Status::Authenticated;
@@ -153,15 +145,6 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
         }
     }
     Ok(report)
-}
-
-/// Without asking the API: a well-formed token is unverified, anything else is a problem.
-fn settle_locally(mut report: Report, resolved: &Resolved) -> Report {
-    match resolved.require_token() {
-        Ok(_) => report.status = Status::Unverified,
-        Err(problem) => settle_problem(&mut report, problem),
-    }
-    report
 }
 
 fn settle_problem(report: &mut Report, problem: CredentialProblem) {
