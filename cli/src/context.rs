@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use skytells_auth::skytells::{
     credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiBase, ApiConfig, Credentials,
-    EnvSnapshot, FlagOverrides, KeyringEntry, Resolved, Source,
+    EnvSnapshot, FlagOverrides, Resolved, SecretKind, Source,
 };
 use skytells_auth::Secret;
 use skytells_auth_blocking::BlockingDriver;
@@ -96,7 +96,7 @@ impl Context {
 
     /// The credentials file. A rewrite that waits for another process's lock says so.
     pub fn store(&self) -> Result<CredentialStore, CliError> {
-        let store = CredentialStore::new(credentials_path(&self.flags, &self.env)?);
+        let store = CredentialStore::new(credentials_path(&self.flags, &self.env)?).with_keyring(keyring::system());
         if self.quiet {
             return Ok(store);
         }
@@ -123,37 +123,51 @@ impl Context {
         BlockingDriver::new()
     }
 
-    /// The credentials to use for `api`, given what the file holds, reading from the
-    /// system keyring those the file says are kept there.
-    pub fn resolve(&self, file: Option<&Credentials>, api: &ApiBase) -> Result<Resolved, CliError> {
+    /// The credentials to use for `api`, given what the files hold, reading from the
+    /// system keyring the secrets of `wanted` kinds that the file says are kept there.
+    /// Each secret the keyring could not give is named with its problem and what to do,
+    /// so a command that needs only the other one still works.
+    pub fn resolve(
+        &self,
+        store: &CredentialStore,
+        file: Option<&Credentials>,
+        api: &ApiBase,
+        wanted: &[SecretKind],
+    ) -> (Resolved, Vec<KeyringTrouble>) {
         let mut resolved = resolve_credentials(&self.env, file, api);
         let origin = api.origin();
-        let from_keyring = |entry: &Option<KeyringEntry>, what: &str, fix: &str| -> Result<Option<Secret>, CliError> {
-            let Some(entry) = entry else { return Ok(None) };
-            let found = keyring::read(entry).map_err(|problem| {
-                CliError::failure(format!(
-                    "the {what} for {origin} is kept in the system keyring, which could not be read: {problem}. Unlock the keyring and try again, or {fix}."
-                ))
-            })?;
-            if found.is_none() {
-                self.warn(format!(
-                    "credentials.json says the {what} for {origin} is in the system keyring, but the keyring has none there"
-                ));
+        let mut troubles = Vec::new();
+        let mut read = |marked: bool, kind: SecretKind| -> Option<Secret> {
+            if !marked || !wanted.contains(&kind) {
+                return None;
             }
-            Ok(found)
+            let what = keyring::what(kind);
+            match store.read_keyring_secret(&origin, kind) {
+                Ok(Some(secret)) => Some(secret),
+                Ok(None) => {
+                    self.warn(format!(
+                        "the credentials file says the {what} for {origin} is in the system keyring, but the keyring has none there"
+                    ));
+                    None
+                }
+                Err(error) => {
+                    let advice = error.keyring_error().map(|problem| keyring::read_advice(kind, problem));
+                    let cause = error.keyring_error().map(ToString::to_string).unwrap_or_else(|| error.to_string());
+                    troubles.push(KeyringTrouble {
+                        kind,
+                        message: format!(
+                            "the {what} for {origin} is kept in the system keyring, which could not be read: {cause}. {}.",
+                            advice.unwrap_or_default()
+                        ),
+                    });
+                    None
+                }
+            }
         };
-        let token = from_keyring(
-            &resolved.token_in_keyring,
-            "token",
-            "run `skytells login` to keep a new token in the credentials file",
-        )?;
-        let key = from_keyring(
-            &resolved.access_key_in_keyring,
-            "access key",
-            "run `skytells link` to keep the key in the credentials file",
-        )?;
+        let token = read(resolved.token_in_keyring.is_some(), SecretKind::Token);
+        let key = read(resolved.access_key_in_keyring.is_some(), SecretKind::AccessKey);
         resolved.found_in_keyring(token, key);
-        Ok(resolved)
+        (resolved, troubles)
     }
 
     /// Milliseconds since the Unix epoch, for `created_at`.
@@ -193,7 +207,9 @@ impl Context {
             }
             Err(error) => {
                 let from_env = self.env.token().is_some() || self.env.access_key().is_some();
-                if from_env || (corrupt_is_warning && matches!(error, StoreError::Corrupt { .. })) {
+                if from_env
+                    || (corrupt_is_warning && matches!(error, StoreError::Corrupt { .. } | StoreError::TooLarge { .. }))
+                {
                     self.warn(describe_store_error(&error));
                     Ok(None)
                 } else {
@@ -219,6 +235,15 @@ impl Context {
             ));
         }
     }
+}
+
+/// A secret the file says is in the keyring, which could not be read from there.
+#[derive(Debug, Clone)]
+pub struct KeyringTrouble {
+    /// Which secret.
+    pub kind: SecretKind,
+    /// What happened and what to do, for a person.
+    pub message: String,
 }
 
 /// How a credential's origin is named to people.

@@ -78,8 +78,20 @@ pub fn describe_store_error(error: &StoreError) -> String {
             "{error}. If no other skytells command is running, a stuck process holds it: find it with `fuser {}`",
             path.display()
         ),
-        other => other.to_string(),
+        StoreError::UnsafeFolder { .. } => format!("{error}; choose a folder of your own with SKYTELLS_CONFIG_DIR"),
+        other => with_causes(other),
     }
+}
+
+/// An error's message followed by each of its causes, as one line.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }
 
 impl From<CredentialProblem> for CliError {

@@ -1,131 +1,66 @@
-//! The system keyring, as `--keyring` and the credentials file's markers use it. In a
-//! build without the `keyring` feature every use is a clear error, and nothing else
+//! The system keyring as the CLI offers it: which one the store uses, and what to tell a
+//! person when it fails. The store does every keyring call itself, under its lock; in a
+//! build without the `keyring` feature it gets a keyring that refuses, and nothing else
 //! changes.
 
-use skytells_auth::skytells::KeyringEntry;
-use skytells_auth::Secret;
+use std::sync::Arc;
 
-/// How a failure reads: the keyring's own words, for the command to put in context.
-pub type Problem = String;
+use skytells_auth::skytells::SecretKind;
+use skytells_auth_store::{Keyring, KeyringError};
 
+/// The keyring the store keeps `--keyring` secrets in.
 #[cfg(feature = "keyring")]
-mod system {
-    use super::*;
-    use skytells_auth_store::keyring::SystemKeyring;
-
-    pub fn put(entry: &KeyringEntry, label: &str, secret: &Secret) -> Result<(), Problem> {
-        SystemKeyring::new().store(entry, label, secret).map_err(|error| error.to_string())
-    }
-
-    pub fn read(entry: &KeyringEntry) -> Result<Option<Secret>, Problem> {
-        SystemKeyring::new().read(entry).map_err(|error| error.to_string())
-    }
-
-    pub fn delete(entry: &KeyringEntry) -> Result<bool, Problem> {
-        SystemKeyring::new().delete(entry).map_err(|error| error.to_string())
-    }
+pub fn system() -> Arc<dyn Keyring> {
+    Arc::new(skytells_auth_store::keyring::SystemKeyring::new())
 }
 
+/// The keyring the store keeps `--keyring` secrets in: none, in this build.
 #[cfg(not(feature = "keyring"))]
-mod system {
-    use super::*;
+pub fn system() -> Arc<dyn Keyring> {
+    Arc::new(skytells_auth_store::NoKeyring::new(
+        "this skytells was built without keyring support (cargo feature `keyring`)",
+    ))
+}
 
-    const NOT_BUILT: &str = "this skytells was built without keyring support (cargo feature `keyring`)";
-
-    pub fn put(_: &KeyringEntry, _: &str, _: &Secret) -> Result<(), Problem> {
-        Err(NOT_BUILT.to_owned())
-    }
-
-    pub fn read(_: &KeyringEntry) -> Result<Option<Secret>, Problem> {
-        Err(NOT_BUILT.to_owned())
-    }
-
-    pub fn delete(_: &KeyringEntry) -> Result<bool, Problem> {
-        Err(NOT_BUILT.to_owned())
+/// "token" or "access key".
+pub fn what(kind: SecretKind) -> &'static str {
+    match kind {
+        SecretKind::Token => "token",
+        _ => "access key",
     }
 }
 
-pub use system::{delete, put, read};
-
-/// Which credential a save is for.
-#[derive(Debug, Clone, Copy)]
-pub enum Kind<'a> {
-    /// A personal access token, with the scopes it was granted.
-    Token(&'a [String]),
-    /// A project access key.
-    AccessKey,
-}
-
-/// Where a credential was saved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SavedIn {
-    File,
-    Keyring,
-}
-
-impl SavedIn {
-    /// As `--json` names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            SavedIn::File => "file",
-            SavedIn::Keyring => "keyring",
-        }
-    }
-}
-
-/// Saves `secret` for the current API: in the system keyring with only a marker in the
-/// file (`in_keyring`), or in the file, when a copy the keyring held before is deleted so
-/// that no stale secret stays behind. The keyring is written first and the file last, so
-/// a failure leaves the file as it was.
-pub fn save(
-    context: &crate::context::Context,
-    file: &skytells_auth_store::CredentialStore,
-    origin: &skytells_auth::skytells::ApiOrigin,
-    (kind, secret): (Kind<'_>, &Secret),
-    in_keyring: bool,
-) -> Result<SavedIn, crate::error::CliError> {
-    use crate::error::CliError;
-    let (what, is_key) = match kind {
-        Kind::Token(_) => ("token", false),
-        Kind::AccessKey => ("access key", true),
+/// What to do when a secret kept in the keyring cannot be read, fitted to the cause.
+pub fn read_advice(kind: SecretKind, error: &KeyringError) -> String {
+    let instead = match kind {
+        SecretKind::Token => "run `skytells login` to keep a new token in the credentials file",
+        _ => "run `skytells link` to keep the key in the credentials file",
     };
-    let entry = KeyringEntry::for_origin(origin, is_key);
-    let path = context.display_path(file.path());
-    if in_keyring {
-        put(&entry, &format!("Skytells CLI {what} for {origin}"), secret).map_err(|problem| {
-            CliError::failure(format!(
-                "could not keep the {what} in the system keyring: {problem}. Nothing was saved. Run the command without --keyring to keep it in {path} instead."
-            ))
-        })?;
+    match error {
+        KeyringError::Locked => format!(
+            "Unlock the keyring (unlock your desktop session or the keyring manager) and try again, or {instead}"
+        ),
+        KeyringError::Unavailable(_) => {
+            format!("Run the command in the desktop session that has the keyring, or {instead}")
+        }
+        KeyringError::TimedOut(_) | KeyringError::NoAnswer => {
+            format!("The keyring service is not answering: try again, or {instead}")
+        }
+        KeyringError::NotText | KeyringError::NotACredential | KeyringError::Ambiguous(_) => {
+            format!("Run `skytells logout` to remove it, then {instead}")
+        }
+        _ => format!("Try again, or {instead}"),
     }
-    let now_ms = context.now_ms();
-    let updated = file.update(now_ms, |credentials| {
-        let before = credentials.login_for(origin);
-        let old_copy = if is_key { before.access_key_keyring } else { before.token_keyring };
-        match (kind, in_keyring) {
-            (Kind::Token(scopes), true) => credentials.set_token_in_keyring_for(origin, &entry, scopes, now_ms),
-            (Kind::Token(scopes), false) => credentials.set_token_for(origin, secret, scopes, now_ms),
-            (Kind::AccessKey, true) => credentials.set_access_key_in_keyring_for(origin, &entry, now_ms),
-            (Kind::AccessKey, false) => credentials.set_access_key_for(origin, secret, now_ms),
+}
+
+/// What to do when a secret in the keyring could not be deleted, fitted to the cause.
+pub fn delete_advice(error: &KeyringError) -> &'static str {
+    match error {
+        KeyringError::Locked => "Unlock the keyring and run `skytells logout` again.",
+        KeyringError::Unavailable(_) => "Run `skytells logout` again in the desktop session that has the keyring.",
+        KeyringError::TimedOut(_) | KeyringError::NoAnswer => {
+            "The keyring service is not answering: run `skytells logout` again later."
         }
-        old_copy
-    });
-    let updated = match updated {
-        Ok(updated) => updated,
-        Err(error) => {
-            if in_keyring {
-                let _ = delete(&entry);
-            }
-            return Err(error.into());
-        }
-    };
-    context.warn_all(&updated.warnings);
-    if let (Some(old), false) = (updated.value, in_keyring) {
-        if let Err(problem) = delete(&old) {
-            context.warn(format!(
-                "the {what} is now kept in {path}, but its old copy in the system keyring could not be deleted: {problem}"
-            ));
-        }
+        _ => "Run `skytells logout` again, or delete it in your keyring manager.",
     }
-    Ok(if in_keyring { SavedIn::Keyring } else { SavedIn::File })
 }

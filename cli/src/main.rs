@@ -11,6 +11,7 @@ mod interrupt;
 mod keyring;
 mod output;
 mod prompt;
+mod save;
 mod terminal;
 
 use std::process::ExitCode;

@@ -98,6 +98,11 @@ pub struct LogoutJson<'a> {
     pub removed_files: &'a [String],
     /// Origins whose logins stay.
     pub still_logged_in_to: &'a [&'a str],
+    /// Whether everything asked for is gone: false when a secret in the system keyring
+    /// could not be deleted (its login then stays, and is listed in `kept_in_keyring`).
+    pub complete: bool,
+    /// Keyring entries that could not be deleted, as `<kind> <origin>`.
+    pub kept_in_keyring: &'a [String],
 }
 
 /// `skytells whoami --json` (and `auth status --json`).

@@ -31,10 +31,10 @@ fn logins_to_two_apis_sit_side_by_side_and_each_token_goes_only_to_its_own() {
     assert_eq!(sandbox.run(&["login", "--token"], &token_a).code, Some(0));
     let login_b = sandbox.run_command(command_for(&sandbox, &second, &["login", "--token"]), &token_b);
     assert_eq!(login_b.code, Some(0), "{login_b:?}");
-    let file = sandbox.read_credentials();
-    assert_eq!(file["origins"][first.url()]["token"], token_a.as_str(), "{file}");
-    assert_eq!(file["origins"][second.url()]["token"], token_b.as_str(), "{file}");
-    assert!(file.get("token").is_none(), "the default API's field is untouched: {file}");
+    let others = sandbox.read_origins();
+    assert_eq!(others[first.url()]["token"], token_a.as_str(), "{others}");
+    assert_eq!(others[second.url()]["token"], token_b.as_str(), "{others}");
+    assert!(!sandbox.credentials().exists(), "the Node CLI's file is not even created: {}", sandbox.stored());
 
     let whoami_a = sandbox.run(&["whoami"], "");
     let whoami_b = sandbox.run_command(command_for(&sandbox, &second, &["whoami", "--json"]), "");
@@ -96,8 +96,9 @@ fn logout_removes_the_current_apis_login_and_all_removes_every_one() {
     assert!(run.stdout.contains(&format!("Logged out of {}", sandbox.emulator.url())), "{}", run.stdout);
     let still = format!("Still logged in to https://console.skytells.ai, {}", other.url());
     assert!(run.stdout.contains(&still), "{}", run.stdout);
-    let file = sandbox.read_credentials();
-    assert_eq!(file, json!({"token": token("d4"), "api_key": "legacy", "origins": {other.url(): login}}));
+    // The logins an earlier version kept in credentials.json moved to the origins file.
+    assert_eq!(sandbox.read_credentials(), json!({"token": token("d4"), "api_key": "legacy"}));
+    assert_eq!(sandbox.read_origins(), json!({other.url(): login}));
 
     let again = sandbox.run(&["logout", "--force"], "");
     assert!(again.stdout.starts_with(&format!("Not logged in to {}", sandbox.emulator.url())), "{}", again.stdout);
@@ -106,6 +107,7 @@ fn logout_removes_the_current_apis_login_and_all_removes_every_one() {
     let report: serde_json::Value = serde_json::from_str(&all.stdout).unwrap();
     assert_eq!((report["logged_out"].as_bool(), report["api"].as_str()), (Some(true), Some("all")));
     assert_eq!(sandbox.read_credentials(), json!({"api_key": "legacy"}));
+    assert!(!sandbox.origins_file().exists());
     assert!(sandbox.emulator.log().is_empty() && other.log().is_empty(), "logout asks no API");
 }
 
@@ -144,5 +146,6 @@ fn a_file_in_the_node_cli_format_is_the_default_apis_and_stays_readable_by_it() 
     for (name, value) in before.as_object().unwrap() {
         assert_eq!(&file[name], value, "{name}: {file}");
     }
-    assert_eq!(file["origins"][sandbox.emulator.url()]["token"], token("a1").as_str());
+    assert_eq!(file, before, "credentials.json is exactly as the Node CLI wrote it");
+    assert_eq!(sandbox.emulator_login()["token"], token("a1").as_str());
 }

@@ -91,7 +91,7 @@ fn auth_token_prints_the_token_in_use_for_scripts() {
     let mut from_env = sandbox.command(&["auth", "token"]);
     from_env.env("SKYTELLS_TOKEN", token("cd"));
     assert_eq!(sandbox.run_command(from_env, "").stdout, format!("{}\n", token("cd")));
-    std::fs::remove_file(sandbox.credentials()).unwrap();
+    std::fs::remove_file(sandbox.origins_file()).unwrap();
     let none = sandbox.run(&["auth", "token"], "");
     assert_eq!(none.code, Some(4));
     assert!(none.stderr.contains("You are not authenticated"));
@@ -193,7 +193,7 @@ fn login_link_and_logout_speak_json() {
             "user": {"id": "usr_0001", "name": "Ada Lovelace", "email": "ada@example.com"},
             "token": {"prefix": "sk_pat_abab…"},
             "scopes": null,
-            "credentials_file": "~/config/credentials.json",
+            "credentials_file": "~/config/origins.json",
             "stored_in": "file"
         })
     );
@@ -203,7 +203,7 @@ fn login_link_and_logout_speak_json() {
         json!({
             "project": {"id": "prj_0001", "name": "Json App", "slug": "json-app"},
             "access_key": {"prefix": "sk_proj_json…"},
-            "credentials_file": "~/config/credentials.json",
+            "credentials_file": "~/config/origins.json",
             "stored_in": "file"
         })
     );
@@ -213,9 +213,11 @@ fn login_link_and_logout_speak_json() {
         json!({
             "logged_out": true,
             "api": sandbox.origin(),
-            "credentials_file": "~/config/credentials.json",
+            "credentials_file": "~/config/origins.json",
             "removed_files": [],
-            "still_logged_in_to": []
+            "still_logged_in_to": [],
+            "complete": true,
+            "kept_in_keyring": []
         })
     );
 }
@@ -246,12 +248,12 @@ fn relative_and_home_relative_config_dirs() {
     let mut relative = sandbox.command(&["link", "sk_proj_a"]);
     relative.env("SKYTELLS_CONFIG_DIR", "rel/cfg").current_dir(sandbox.home.path());
     assert_eq!(sandbox.run_command(relative, "").code, Some(0));
-    assert!(sandbox.home.path().join("rel/cfg/credentials.json").exists());
+    assert!(sandbox.home.path().join("rel/cfg/origins.json").exists());
 
     let mut tilde = sandbox.command(&["link", "sk_proj_a"]);
     tilde.env("SKYTELLS_CONFIG_DIR", "~/tilde-cfg");
     let run = sandbox.run_command(tilde, "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("Access key saved to ~/tilde-cfg/credentials.json"), "{}", run.stdout);
-    assert!(sandbox.home.path().join("tilde-cfg/credentials.json").exists());
+    assert!(run.stdout.contains("Access key saved to ~/tilde-cfg/origins.json"), "{}", run.stdout);
+    assert!(sandbox.home.path().join("tilde-cfg/origins.json").exists());
 }

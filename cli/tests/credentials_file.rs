@@ -37,8 +37,9 @@ fn a_corrupt_file_is_kept_aside_not_silently_overwritten() {
 fn loose_permissions_are_tightened_with_a_warning() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_access_key("sk_proj_a", "A");
-    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}","api_key":"k"}}"#, token("ab")));
     set_mode(&sandbox.credentials(), 0o644);
+    set_mode(&sandbox.origins_file(), 0o644);
     set_mode(&sandbox.config_dir(), 0o755);
     let run = sandbox.run(&["link", "sk_proj_a"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
@@ -52,7 +53,13 @@ fn loose_permissions_are_tightened_with_a_warning() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr.contains("origins.json was accessible to other users (mode 0644); changed it to 0600"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(mode(&sandbox.credentials()), 0o600);
+    assert_eq!(mode(&sandbox.origins_file()), 0o600);
     assert_eq!(mode(&sandbox.config_dir()), 0o700);
 }
 
@@ -84,7 +91,7 @@ fn a_missing_config_folder_is_created_private() {
     command.env("SKYTELLS_CONFIG_DIR", &nested);
     assert_eq!(sandbox.run_command(command, "").code, Some(0));
     assert_eq!(mode(&nested), 0o700);
-    assert_eq!(mode(&nested.join("credentials.json")), 0o600);
+    assert_eq!(mode(&nested.join("origins.json")), 0o600);
 }
 
 #[test]
@@ -157,9 +164,10 @@ fn valid_json_the_node_cli_may_write_is_read_not_called_corrupt() {
     let run = sandbox.run(&["link", "sk_proj_new"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(!run.stderr.contains("could not be read"), "{}", run.stderr);
-    let written = std::fs::read_to_string(sandbox.credentials()).unwrap();
+    let written = sandbox.stored();
     assert!(written.contains(r#""emoji": "\ud83d""#) && written.contains(&"[".repeat(200)), "{written}");
-    assert!(written.contains(&token("ab")) && written.contains("sk_proj_new"), "{written}");
+    assert!(written.contains(&token("ab")), "{written}");
+    assert_eq!(sandbox.emulator_login()["access_key"], "sk_proj_new");
     let backups = folder_contents(&sandbox).into_iter().filter(|(name, _)| name.contains(".corrupt-")).count();
     assert_eq!(backups, 0, "nothing was moved aside");
 }
@@ -170,6 +178,7 @@ fn a_writer_waiting_for_the_lock_says_so_and_gives_up_in_bounded_time() {
     sandbox.emulator.add_access_key("sk_proj_waits", "Waits");
     let before = format!(r#"{{"token":"{}"}}"#, token("ab"));
     sandbox.write_credentials(&before);
+    let before = sandbox.stored();
     // Another process holds the lock (this test, standing in for a stuck writer).
     let lock = std::fs::File::create(sandbox.config_dir().join(".credentials.json.lock")).unwrap();
     lock.lock().unwrap();
@@ -188,7 +197,7 @@ fn a_writer_waiting_for_the_lock_says_so_and_gives_up_in_bounded_time() {
     assert!(run.stderr.contains("waiting for another skytells process to finish writing"), "{}", run.stderr);
     assert!(run.stderr.contains("gave up after 10 s waiting for the lock"), "{}", run.stderr);
     assert!(took < std::time::Duration::from_secs(40), "took {took:?}");
-    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), before, "nothing was written");
+    assert_eq!(sandbox.stored(), before, "nothing was written");
     drop(lock);
     assert_eq!(sandbox.run(&["link", "sk_proj_waits"], "").code, Some(0), "the lock released, it works");
 }

@@ -39,7 +39,7 @@ fn a_config_folder_that_is_not_utf8_is_the_folder_written() {
     link.env("SKYTELLS_CONFIG_DIR", &folder);
     let run = sandbox.run_command(link, "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    let written = std::fs::read_to_string(folder.join("credentials.json")).expect("written in the folder named");
+    let written = std::fs::read_to_string(folder.join("origins.json")).expect("written in the folder named");
     assert!(written.contains("sk_proj_bytes"));
     let lossy = sandbox.home.path().join("caf\u{fffd}");
     assert!(!lossy.exists(), "a lossily converted folder was written instead");

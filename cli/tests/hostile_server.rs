@@ -28,6 +28,7 @@ const STORED: &str = r#"{"access_key":"sk_proj_untouched","api_key":"legacy"}"#;
 fn check(case: &Case, args: &[&str]) {
     let sandbox = Sandbox::new(case.scenario);
     sandbox.write_credentials(STORED);
+    let stored = sandbox.stored();
     let mut command = sandbox.command(args);
     command.env("SKYTELLS_HTTP_TIMEOUT", "1");
     let started = Instant::now();
@@ -38,7 +39,7 @@ fn check(case: &Case, args: &[&str]) {
     assert!(took < case.within, "{}: took {took:?}", case.name);
     assert!(!run.all().contains('\u{1b}'), "{}: escape sequence in output", case.name);
     if case.code != 0 {
-        assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), STORED, "{}: file changed", case.name);
+        assert_eq!(sandbox.stored(), stored, "{}: file changed", case.name);
     }
 }
 

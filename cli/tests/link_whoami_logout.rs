@@ -15,17 +15,15 @@ fn link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields()
     ));
     let run = sandbox.run(&["link", "sk_proj_weather_1"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(run.stdout, "✔ Linked project Weather App (weather-app)\n  Access key saved to ~/config/origins.json\n");
+    assert_eq!(sandbox.read_credentials(), json!({"api_key": "legacy"}));
     assert_eq!(
-        run.stdout,
-        "✔ Linked project Weather App (weather-app)\n  Access key saved to ~/config/credentials.json\n"
-    );
-    assert_eq!(
-        sandbox.read_credentials(),
-        json!({"api_key": "legacy", "origins": {sandbox.origin(): {
+        sandbox.read_origins(),
+        json!({sandbox.origin(): {
             "token": token("ab"), "created_at": 1776076200000u64, "access_key": "sk_proj_weather_1"
-        }}})
+        }})
     );
-    assert_eq!(common::mode(&sandbox.credentials()), 0o600);
+    assert_eq!(common::mode(&sandbox.origins_file()), 0o600);
 }
 
 #[test]
@@ -56,7 +54,7 @@ fn link_refuses_bad_keys_and_changes_nothing() {
     let run = sandbox.run(&["link", "sk_proj_unknown"], "");
     assert_eq!(run.code, Some(4));
     assert!(run.stderr.contains("error: Access key is invalid or revoked."), "{}", run.stderr);
-    assert!(!sandbox.credentials().exists());
+    assert!(sandbox.nothing_stored());
 }
 
 #[test]
@@ -101,7 +99,7 @@ fn whoami_names_the_account_and_where_each_credential_came_from() {
     assert_eq!(run.code, Some(0), "{run:?}");
     let url = sandbox.origin();
     let expected = format!(
-        "✔ Logged in to {url} as Ada Lovelace (ada@example.com)\n  User ID:     usr_0001\n  Token:       sk_pat_abab… (from credentials file, stored for {url})\n  Scopes:      inference, account.read\n  Project:     Weather App (weather-app), key sk_proj_weat… from credentials file, stored for {url}\n  Credentials: ~/config/credentials.json\n  Status:      authenticated\n",
+        "✔ Logged in to {url} as Ada Lovelace (ada@example.com)\n  User ID:     usr_0001\n  Token:       sk_pat_abab… (from credentials file, stored for {url})\n  Scopes:      inference, account.read\n  Project:     Weather App (weather-app), key sk_proj_weat… from credentials file, stored for {url}\n  Credentials: ~/config/origins.json\n  Status:      authenticated\n",
     );
     assert_eq!(run.stdout, expected);
 }
@@ -157,7 +155,7 @@ fn whoami_json_follows_the_documented_schema() {
             "authenticated": true,
             "status": "authenticated",
             "api_url": sandbox.emulator.url(),
-            "credentials_file": "~/config/credentials.json",
+            "credentials_file": "~/config/origins.json",
             "user": {"id": "usr_0001", "name": "Ada Lovelace", "email": "ada@example.com"},
             "token": {
                 "prefix": "sk_pat_abab…",
@@ -223,13 +221,13 @@ fn the_default_location_is_under_home_and_the_flag_beats_the_variable() {
     let mut command = sandbox.command(&["link", "sk_proj_a"]);
     command.env_remove("SKYTELLS_CONFIG_DIR");
     assert_eq!(sandbox.run_command(command, "").code, Some(0));
-    assert!(sandbox.home.path().join(".config/skytells/credentials.json").exists());
+    assert!(sandbox.home.path().join(".config/skytells/origins.json").exists());
 
     let elsewhere = sandbox.home.path().join("from-flag");
     let mut command = sandbox.command(&["link", "sk_proj_a", "--config-dir", elsewhere.to_str().unwrap()]);
     command.env("SKYTELLS_CONFIG_DIR", sandbox.home.path().join("from-env"));
     assert_eq!(sandbox.run_command(command, "").code, Some(0));
-    assert!(elsewhere.join("credentials.json").exists());
+    assert!(elsewhere.join("origins.json").exists());
     assert!(!sandbox.home.path().join("from-env").exists());
 }
 
@@ -238,18 +236,18 @@ fn logout_without_a_terminal_needs_force() {
     let sandbox = Sandbox::new(|_| {});
     sandbox
         .write_emulator_login(&format!(r#"{{"token":"{}","access_key":"sk_proj_a","api_key":"legacy"}}"#, token("ab")));
-    let stored = std::fs::read_to_string(sandbox.credentials()).unwrap();
+    let stored = sandbox.stored();
     let run = sandbox.run(&["logout"], "");
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("Run `skytells logout --force`"), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), stored);
+    assert_eq!(sandbox.stored(), stored);
 
     let mut command = sandbox.command(&["logout", "--force"]);
     command.env("SKYTELLS_TOKEN", token("cd"));
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(0), "{run:?}");
     let logged_out = format!(
-        "✔ Logged out of {}. Removed its stored token and access key from ~/config/credentials.json",
+        "✔ Logged out of {}. Removed its stored token and access key from ~/config/origins.json",
         sandbox.origin()
     );
     assert!(run.stdout.starts_with(&logged_out), "{}", run.stdout);
@@ -262,7 +260,7 @@ fn logout_with_nothing_stored_says_so() {
     let sandbox = Sandbox::new(|_| {});
     let run = sandbox.run(&["logout"], "");
     assert_eq!(run.code, Some(0));
-    assert_eq!(run.stdout, "Not logged in: ~/config/credentials.json holds no token or access key.\n");
+    assert_eq!(run.stdout, "Not logged in: ~/config/origins.json holds no token or access key.\n");
 }
 
 #[test]
@@ -271,13 +269,13 @@ fn logout_on_a_terminal_asks_first() {
     sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
     let run = common::in_terminal(&sandbox.command(&["logout"]), TypeWhen::Shown("[y/N]"), "n\n", 100);
     let question = format!(
-        "Log out of {}? This removes its stored token and access key from ~/config/credentials.json. [y/N]",
+        "Log out of {}? This removes its stored token and access key from ~/config/origins.json. [y/N]",
         sandbox.origin()
     );
     assert!(run.stdout.contains(&question), "{run:?}");
     assert!(run.stdout.contains("Logout cancelled; nothing was removed."), "{run:?}");
-    assert!(sandbox.credentials().exists());
+    assert!(sandbox.origins_file().exists());
     let run = common::in_terminal(&sandbox.command(&["logout"]), TypeWhen::Shown("[y/N]"), "y\n", 100);
     assert!(run.stdout.contains("Logged out of"), "{run:?}");
-    assert!(!sandbox.credentials().exists(), "nothing else was in the file, so it is gone");
+    assert!(!sandbox.origins_file().exists(), "nothing else was in the file, so it is gone");
 }

@@ -36,11 +36,11 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
         .stderr
         .contains("You are authorizing this device to use your Skytells account. The code expires in 30 seconds."));
     assert!(run.stderr.contains("  Waiting for authorization..."));
-    let saved = sandbox.credentials();
+    let saved = sandbox.origins_file();
     assert_eq!(
         run.stdout,
         format!(
-            "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to ~/config/credentials.json\n"
+            "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to ~/config/origins.json\n"
         )
     );
     let credentials = sandbox.emulator_login();
@@ -89,7 +89,7 @@ fn a_denied_login_saves_nothing() {
     let run: common::Run = child.wait_with_output().unwrap().into();
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("Authorization was denied in the browser; nothing was saved."), "{}", run.stderr);
-    assert!(!sandbox.credentials().exists());
+    assert!(sandbox.nothing_stored());
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn an_expired_code_says_to_run_login_again() {
     let run = sandbox.run(&["login", "--no-browser"], "");
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("The device code expired before it was approved (codes stay valid for 2 seconds); nothing was saved. Run `skytells login` again."), "{}", run.stderr);
-    assert!(!sandbox.credentials().exists());
+    assert!(sandbox.nothing_stored());
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn a_non_web_verification_url_is_never_opened() {
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("`verification_uri` is not an http(s) URL"), "{}", run.stderr);
     assert!(!opened.exists());
-    assert!(!sandbox.credentials().exists());
+    assert!(sandbox.nothing_stored());
 }
 
 #[test]
@@ -166,6 +166,7 @@ fn ctrl_c_during_login_exits_130_and_writes_nothing() {
     let sandbox = Sandbox::new(|_| {});
     let before = format!(r#"{{"token":"{}"}}"#, token("ef"));
     sandbox.write_credentials(&before);
+    let before = sandbox.stored();
     let child = sandbox.spawn(sandbox.command(&["login", "--no-browser"]));
     sandbox.emulator.wait_for_device(1, Duration::from_secs(10)).unwrap();
     let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
@@ -173,7 +174,7 @@ fn ctrl_c_during_login_exits_130_and_writes_nothing() {
     let run: common::Run = child.wait_with_output().unwrap().into();
     assert_eq!(run.code, Some(130), "{run:?}");
     assert!(run.stderr.contains("Interrupted"));
-    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), before);
+    assert_eq!(sandbox.stored(), before);
     assert_eq!(sandbox.emulator.devices()[0].status, DeviceStatus::Pending);
 }
 
@@ -201,17 +202,18 @@ fn a_malformed_token_is_refused_before_any_request_without_echoing_it() {
     assert!(run.stderr.contains("That is not a personal access token: a personal access token is sk_pat_ followed by exactly 64 hex characters; this one has 16 after the prefix."), "{}", run.stderr);
     assert!(!run.all().contains(secret));
     assert!(sandbox.emulator.log().is_empty());
-    assert!(!sandbox.credentials().exists());
+    assert!(sandbox.nothing_stored());
 }
 
 #[test]
 fn an_unknown_token_is_invalid_or_expired_and_changes_nothing() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.write_credentials(r#"{"access_key":"sk_proj_keep"}"#);
+    let before = sandbox.stored();
     let run = sandbox.run(&["login", "--token"], &token("9f"));
     assert_eq!(run.code, Some(4));
     assert!(run.stderr.contains("error: Token is invalid or expired. Generate a new token at https://console.skytells.ai/settings/tokens, then run `skytells login`."), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), r#"{"access_key":"sk_proj_keep"}"#);
+    assert_eq!(sandbox.stored(), before);
 }
 
 #[test]
@@ -286,13 +288,13 @@ fn piped_output_gets_plain_lines_and_no_colour() {
 fn on_a_terminal_an_existing_login_is_kept_unless_you_say_yes() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("cd")));
-    let stored = std::fs::read_to_string(sandbox.credentials()).unwrap();
+    let stored = sandbox.stored();
     let run = common::in_terminal(&sandbox.command(&["login", "--no-browser"]), TypeWhen::Shown("[y/N]"), "n\n", 100);
     let question =
         format!("You are already logged in to {}. Log in again and replace the stored token? [y/N]", sandbox.origin());
     assert!(run.stdout.contains(&question), "{run:?}");
     assert!(run.stdout.contains("Kept your current login."), "{run:?}");
-    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), stored);
+    assert_eq!(sandbox.stored(), stored);
     assert!(sandbox.emulator.log().is_empty(), "nothing was asked of the API");
 }
 
@@ -317,7 +319,7 @@ fn ctrl_c_at_the_hidden_prompt_exits_130_and_gives_the_terminal_its_echo_back() 
     assert!(run.stdout.contains("EXIT=130"), "{run:?}");
     assert!(run.stdout.contains(" echo "), "echo is back on: {run:?}");
     assert!(!run.stdout.contains(" -echo "), "{run:?}");
-    assert!(!sandbox.credentials().exists());
+    assert!(sandbox.nothing_stored());
 }
 
 #[test]
@@ -379,6 +381,7 @@ fn ctrl_c_while_the_account_is_looked_up_saves_nothing() {
     sandbox.emulator.add_token(&token("ab"), &[]);
     let before = r#"{"api_key":"legacy"}"#;
     sandbox.write_credentials(before);
+    let before = sandbox.stored();
     let child =
         sandbox.spawn_with_input(sandbox.command(&["login", "--token"]), format!("{}\n", token("ab")).as_bytes());
     // Interrupt once the identity lookup has reached the (stalled) API.
@@ -388,5 +391,5 @@ fn ctrl_c_while_the_account_is_looked_up_saves_nothing() {
     let run: common::Run = child.wait_with_output().unwrap().into();
     assert_eq!(run.code, Some(130), "{run:?}");
     assert!(run.stderr.contains("Interrupted; nothing was saved."), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), before, "the token was saved");
+    assert_eq!(sandbox.stored(), before, "the token was saved");
 }

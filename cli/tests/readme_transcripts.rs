@@ -2,7 +2,8 @@
 //! `<!-- transcript: ... -->` marker is a session: `$ command` lines, each followed by
 //! the output (stdout and stderr together) it must produce. Every session runs in a fresh
 //! home against an emulator that knows the token in `$TOKEN` and the access key
-//! `sk_proj_weather_1`; the emulator's URL is shown as the real API's.
+//! `sk_proj_weather_1`; the emulator's URL is shown as the real API's, and so is the file
+//! its login is kept in (the real API's in credentials.json, any other in origins.json).
 
 mod common;
 
@@ -58,8 +59,9 @@ fn every_readme_transcript_is_what_the_binary_prints() {
                 .env("TOKEN", &token)
                 .output()
                 .unwrap();
-            let printed =
-                String::from_utf8_lossy(&output.stdout).replace(&sandbox.emulator.url(), "https://console.skytells.ai");
+            let printed = String::from_utf8_lossy(&output.stdout)
+                .replace(&sandbox.emulator.url(), "https://console.skytells.ai")
+                .replace("skytells/origins.json", "skytells/credentials.json");
             assert_eq!(printed, expected, "README.md: `$ {command}`");
         }
     }

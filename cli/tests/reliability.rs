@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -57,13 +57,18 @@ fn sigkill_during_rewrites_leaves_the_old_or_the_new_file() {
         let file: Value = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
             panic!("seed {seed}, run {i}: torn file ({error}): {}", String::from_utf8_lossy(&bytes))
         });
-        let login = &file["origins"][sandbox.origin()];
+        let others =
+            std::fs::read(sandbox.origins_file()).unwrap_or_else(|error| panic!("seed {seed}, run {i}: {error}"));
+        let others: Value = serde_json::from_slice(&others)
+            .unwrap_or_else(|error| panic!("seed {seed}, run {i}: torn origins file ({error})"));
+        let login = &others[sandbox.origin()];
         let key = login["access_key"].as_str().unwrap();
         assert!(key == expected_key || key == new_key, "seed {seed}, run {i}: access_key {key}");
         assert_eq!(login["token"], token("ab").as_str(), "seed {seed}, run {i}");
         assert_eq!(file["api_key"], "legacy");
         assert_eq!(file["future"], serde_json::json!({"x": [1, 2]}));
         assert_eq!(mode(&sandbox.credentials()), 0o600);
+        assert_eq!(mode(&sandbox.origins_file()), 0o600);
         expected_key = key.to_owned();
     }
     eprintln!("seed {seed}: {killed} killed, {completed} completed");
@@ -75,7 +80,7 @@ fn sigkill_during_rewrites_leaves_the_old_or_the_new_file() {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "only the file and its lock remain: {names:?}");
+    assert_eq!(names.len(), 3, "only the two files and the lock remain: {names:?}");
 }
 
 #[test]
@@ -108,21 +113,23 @@ fn concurrent_links_and_logins_all_succeed_and_leave_one_valid_file() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
     let file = sandbox.read_credentials();
-    let login = &file["origins"][sandbox.origin()];
+    let others = sandbox.read_origins();
+    let login = &others[sandbox.origin()];
     assert!(tokens.contains(&login["token"].as_str().unwrap().to_owned()), "{file}");
     assert!(keys.contains(&login["access_key"].as_str().unwrap().to_owned()), "{file}");
     assert_eq!(file["api_key"], "legacy");
     assert_eq!(mode(&sandbox.credentials()), 0o600);
+    assert_eq!(mode(&sandbox.origins_file()), 0o600);
 }
 
-/// Every file under `dir` that holds `needle`, except `allowed`.
-fn files_containing(dir: &Path, needle: &str, allowed: &Path) -> Vec<String> {
+/// Every file under `dir` that holds `needle`, except those `allowed`.
+fn files_containing(dir: &Path, needle: &str, allowed: &[PathBuf]) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
         if path.is_dir() {
             found.extend(files_containing(&path, needle, allowed));
-        } else if path != allowed
+        } else if !allowed.contains(&path)
             && std::fs::read(&path).is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(needle))
         {
             found.push(path.display().to_string());
@@ -175,7 +182,7 @@ fn canary_secrets_never_appear_in_output_or_other_files() {
         }
     }
     for secret in secrets {
-        let leaks = files_containing(sandbox.home.path(), secret, &sandbox.credentials());
+        let leaks = files_containing(sandbox.home.path(), secret, &[sandbox.credentials(), sandbox.origins_file()]);
         assert!(leaks.is_empty(), "{secret:.12}… found in {leaks:?}");
     }
 }

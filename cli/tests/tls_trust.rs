@@ -31,7 +31,7 @@ fn login_with_a_token_refuses_an_unknown_authority_before_sending_the_token() {
     let refused = sandbox.run(&["login", "--token"], &secret);
     assert_refused_untrusted(&refused);
     assert!(sandbox.emulator.log().is_empty(), "a request reached the API: {:?}", sandbox.emulator.log());
-    assert!(!sandbox.credentials().exists(), "nothing is saved");
+    assert!(sandbox.nothing_stored(), "nothing is saved");
 
     let mut trusting = sandbox.command(&["login", "--token"]);
     trusting.env("SSL_CERT_FILE", authority_file(&sandbox, &authority));

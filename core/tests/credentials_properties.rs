@@ -190,8 +190,11 @@ proptest! {
                     model.iter_mut().for_each(|login| *login = (None, None));
                 }
             }
-            let reread = Credentials::parse(&credentials.to_bytes()).unwrap();
+            let reread = Credentials::from_files(&credentials.to_bytes(), credentials.origins_file_bytes().as_deref()).unwrap();
             prop_assert_eq!(&reread, &credentials);
+            // credentials.json, what the Node CLI reads, holds the default API's login only.
+            let node_view = Credentials::parse(&credentials.to_bytes()).unwrap();
+            prop_assert_eq!(node_view.logged_in_origins().iter().all(ApiOrigin::is_default), true);
             for (origin, (token, key)) in origins.iter().zip(&model) {
                 let login = reread.login_for(origin);
                 prop_assert_eq!(login.token.map(|secret| secret.expose().to_owned()), token.clone());

@@ -59,7 +59,10 @@ proptest! {
     #[test]
     fn credentials_parser_takes_any_bytes(bytes in body()) {
         if let Ok(credentials) = Credentials::parse(&bytes) {
-            prop_assert_eq!(Credentials::parse(&credentials.to_bytes()).unwrap(), credentials);
+            prop_assert_eq!(
+                Credentials::from_files(&credentials.to_bytes(), credentials.origins_file_bytes().as_deref()).unwrap(),
+                credentials
+            );
         }
     }
 

@@ -1,26 +1,56 @@
-//! The Skytells CLI's credentials file on disk (`credentials.json`, shared with the Node
-//! CLI): read, and rewritten atomically under a lock. It needs no HTTP client, so an
-//! embedder who only wants the file builds no network or TLS code.
+//! The Skytells CLI's credentials on disk (`credentials.json`, shared with the Node CLI,
+//! and the [`ORIGINS_FILE`] beside it for other APIs' logins), and in the system keyring
+//! when asked: read, and changed as one transaction under a lock. It needs no HTTP
+//! client, so an embedder who only wants the files builds no network or TLS code.
 //!
-//! Every rewrite takes an exclusive lock on a sibling lock file, reads the current file,
-//! applies the change, writes a temporary file in the same folder (0600, fsynced),
-//! renames it over the old one and fsyncs the folder. A reader therefore sees the old
+//! Every change takes an exclusive lock on a sibling lock file, reads the current files,
+//! applies the change, writes temporary files in the same folder (0600, fsynced),
+//! renames them over the old ones and fsyncs the folder. A reader therefore sees the old
 //! file or the new one, never a mix, and two processes never lose each other's update.
+//!
+//! A secret kept in the system keyring ([`Placement::Keyring`]) changes under the same
+//! lock, in an order where every crash point leaves the old login or the new one working:
+//! the new files are staged (so a folder that cannot be written fails before the keyring
+//! is touched), the keyring is written, the files are renamed into place, and only then
+//! is a copy the keyring no longer needs deleted. [`CredentialStore::save`] and
+//! [`CredentialStore::log_out`] are the whole transaction: a caller cannot order it wrong.
+//!
+//! ```
+//! use skytells_auth::skytells::ApiOrigin;
+//! use skytells_auth::Secret;
+//! use skytells_auth_store::{CredentialStore, LogoutScope, NewSecret, Placement};
+//!
+//! let folder = tempfile::tempdir()?;
+//! let store = CredentialStore::new(folder.path().join("credentials.json"));
+//! let origin = ApiOrigin::default_api();
+//! let token = Secret::new(format!("sk_pat_{}", "ab".repeat(32)));
+//! store.save(&origin, NewSecret::token(&token, &["inference".to_owned()]), Placement::File, 1_776_076_200_000)?;
+//! let (stored, _warnings) = store.load()?;
+//! assert_eq!(stored.unwrap().login_for(&origin).token, Some(token));
+//! let done = store.log_out(&LogoutScope::Api(origin))?;
+//! assert!(done.had_login && done.is_complete());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-#[cfg(feature = "keyring")]
+mod files;
 pub mod keyring;
 
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use skytells_auth::skytells::{ApiOrigin, Credentials, CredentialsError, KeyringEntry};
+use skytells_auth::skytells::{
+    check_stored_secret, ApiOrigin, Credentials, CredentialsError, KeyringEntry, SecretKind, ORIGINS_FILE,
+};
+use skytells_auth::Secret;
 
-/// Permission bits of the credentials file.
+pub use files::MAX_FILE_BYTES;
+use files::{Existing, LockHeld, Staged};
+pub use keyring::{Keyring, KeyringError, NoKeyring};
+
+/// Permission bits of the credentials files.
 pub const FILE_MODE: u32 = 0o600;
-/// Permission bits of the folder holding it.
+/// Permission bits of the folder holding them.
 pub const DIR_MODE: u32 = 0o700;
 
 /// Why the store could not do its job. Messages state what happened and name the path,
@@ -30,14 +60,15 @@ pub const DIR_MODE: u32 = 0o700;
 #[non_exhaustive]
 pub enum StoreError {
     /// A file system call failed.
-    #[error("could not {action} {}: {source}", path.display())]
+    #[error("could not {action} {}", path.display())]
     Io {
         /// What was being done.
         action: &'static str,
         /// Where.
         path: PathBuf,
         /// The OS error.
-        source: io::Error,
+        #[source]
+        source: std::io::Error,
     },
     /// The file exists but cannot be read as credentials.
     #[error("the credentials file {} cannot be read: {problem}", path.display())]
@@ -47,10 +78,16 @@ pub enum StoreError {
         /// What is wrong with it.
         problem: CredentialsError,
     },
+    /// The file is larger than any credentials file ([`MAX_FILE_BYTES`]); it was not read.
+    #[error("the credentials file {} is larger than {} MiB; it was not read", path.display(), MAX_FILE_BYTES / (1024 * 1024))]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
     /// The config folder is one that other users can change: someone else owns it, or
     /// it is writable by others and cannot be made private (a shared sticky folder such
     /// as /tmp is never changed). Files in it could be swapped or planted by them.
-    #[error("refusing to keep credentials in {}: {reason} (owner uid {owner}, mode {mode:04o}); choose a folder of your own with SKYTELLS_CONFIG_DIR", path.display())]
+    #[error("refusing to keep credentials in {}: {reason} (owner uid {owner}, mode {mode:04o})", path.display())]
     UnsafeFolder {
         /// The folder.
         path: PathBuf,
@@ -77,6 +114,29 @@ pub enum StoreError {
         /// "a directory", "a symbolic link", …
         what: &'static str,
     },
+    /// The system keyring refused or could not be reached; nothing was changed.
+    #[error("could not {action} the {what} for {origin} in the system keyring")]
+    Keyring {
+        /// "keep", "read", "delete".
+        action: &'static str,
+        /// "token" or "access key".
+        what: &'static str,
+        /// The API the login is for.
+        origin: ApiOrigin,
+        /// Why.
+        #[source]
+        source: KeyringError,
+    },
+}
+
+impl StoreError {
+    /// The keyring's own error, when the keyring is what failed.
+    pub fn keyring_error(&self) -> Option<&KeyringError> {
+        match self {
+            StoreError::Keyring { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// Something the user should hear about, though nothing failed.
@@ -108,8 +168,16 @@ pub enum StoreWarning {
         path: PathBuf,
         /// Where the copy is.
         backup: PathBuf,
-        /// Why it could not be read.
-        problem: CredentialsError,
+        /// Why it could not be read (`None`: it was too large to read).
+        problem: Option<CredentialsError>,
+    },
+    /// A secret moved from the keyring to the file, but its copy in the keyring could not
+    /// be deleted.
+    KeyringCopyLeft {
+        /// The copy.
+        entry: KeyringEntry,
+        /// Why it could not be deleted.
+        problem: KeyringError,
     },
 }
 
@@ -124,11 +192,19 @@ impl std::fmt::Display for StoreWarning {
                 "{} is accessible to other users (mode {mode:04o}) and could not be changed to {FILE_MODE:04o}: {reason}",
                 path.display()
             ),
-            StoreWarning::BackedUp { path, backup, problem } => write!(
+            StoreWarning::BackedUp { path, backup, problem } => {
+                let problem = problem.as_ref().map_or_else(|| "it is too large".to_owned(), ToString::to_string);
+                write!(
+                    f,
+                    "the credentials file {} could not be read ({problem}); it was kept as {} and replaced",
+                    path.display(),
+                    backup.display()
+                )
+            }
+            StoreWarning::KeyringCopyLeft { entry, problem } => write!(
                 f,
-                "the credentials file {} could not be read ({problem}); it was kept as {} and replaced",
-                path.display(),
-                backup.display()
+                "the old copy in the system keyring (`{}` of service `{}`) could not be deleted: {problem}",
+                entry.user, entry.service
             ),
         }
     }
@@ -136,9 +212,66 @@ impl std::fmt::Display for StoreWarning {
 
 /// The result of a rewrite.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Updated<T> {
     /// What the change returned.
     pub value: T,
+    /// What the user should hear about.
+    pub warnings: Vec<StoreWarning>,
+}
+
+/// Where a secret is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Placement {
+    /// In the credentials file.
+    File,
+    /// In the system keyring, with a marker in the file.
+    Keyring,
+}
+
+impl Placement {
+    /// As `--json` names it: `file`, `keyring`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Placement::File => "file",
+            Placement::Keyring => "keyring",
+        }
+    }
+}
+
+/// A secret to save, with what goes with it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct NewSecret<'a> {
+    /// Which secret of the login.
+    pub kind: SecretKind,
+    /// The secret.
+    pub secret: &'a Secret,
+    /// The scopes granted to a token (empty: not known).
+    pub scopes: &'a [String],
+}
+
+impl<'a> NewSecret<'a> {
+    /// A personal access token with the scopes it was granted (empty: not known).
+    pub fn token(secret: &'a Secret, scopes: &'a [String]) -> Self {
+        NewSecret { kind: SecretKind::Token, secret, scopes }
+    }
+
+    /// A project access key.
+    pub fn access_key(secret: &'a Secret) -> Self {
+        NewSecret { kind: SecretKind::AccessKey, secret, scopes: &[] }
+    }
+}
+
+/// What a save did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Saved {
+    /// Where the secret is now.
+    pub placement: Placement,
+    /// Where the secret it replaced was, when there was one.
+    pub replaced: Option<Placement>,
     /// What the user should hear about.
     pub warnings: Vec<StoreWarning>,
 }
@@ -153,20 +286,26 @@ pub enum LogoutScope {
     AllApis,
 }
 
-/// What a logout removed.
+/// What a logout removed, and what it could not.
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct LoggedOut {
     /// Whether a login (token or access key) in the scope was stored.
     pub had_login: bool,
-    /// APIs whose logins stay (outside the scope).
+    /// APIs whose logins stay (outside the scope, or kept because their keyring item
+    /// could not be deleted).
     pub remaining: Vec<ApiOrigin>,
-    /// Where the removed logins kept secrets in the system keyring: the caller deletes
-    /// them there (this crate does not touch the keyring on its own).
-    pub keyring_entries: Vec<KeyringEntry>,
-    /// The credentials file could not be read and was removed whole: logout removes
-    /// every stored secret, and it may have held one.
-    pub removed_unreadable: bool,
+    /// Secrets deleted from the system keyring that the files pointed to.
+    pub keyring_deleted: Vec<KeyringEntry>,
+    /// Items of this program in the keyring that no file pointed to (left by a login
+    /// that was killed), deleted.
+    pub orphans_deleted: Vec<KeyringEntry>,
+    /// Secrets in the keyring that could not be deleted: their markers stay in the file,
+    /// so the login is still there and a later logout can finish the job.
+    pub keyring_kept: Vec<(KeyringEntry, KeyringError)>,
+    /// A credentials file could not be read and was removed whole: logout removes every
+    /// stored secret, and it may have held one.
+    pub removed_unreadable: Vec<PathBuf>,
     /// Other files that could hold a secret and were removed: backups of unreadable
     /// files, temporary files of writers that were killed.
     pub removed_leftovers: Vec<PathBuf>,
@@ -174,28 +313,32 @@ pub struct LoggedOut {
     pub warnings: Vec<StoreWarning>,
 }
 
-/// The lock on the credentials file; released when dropped (the OS releases it when the
-/// file is closed, also when a writer is killed).
-#[derive(Debug)]
-struct LockHeld {
-    _file: File,
-    path: PathBuf,
+impl LoggedOut {
+    /// Whether everything in the scope is gone (nothing kept in the keyring).
+    pub fn is_complete(&self) -> bool {
+        self.keyring_kept.is_empty()
+    }
 }
 
 /// Told, once, that a rewrite is waiting for another process's lock.
 type OnLockWait = Arc<dyn Fn(&Path) + Send + Sync>;
 
-/// The credentials file at one path.
+/// The credentials files in one folder, and the keyring their markers refer to.
 #[derive(Clone)]
 pub struct CredentialStore {
     path: PathBuf,
     lock_timeout: Duration,
     on_lock_wait: Option<OnLockWait>,
+    keyring: Arc<dyn Keyring>,
 }
 
 impl std::fmt::Debug for CredentialStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CredentialStore").field("path", &self.path).field("lock_timeout", &self.lock_timeout).finish()
+        f.debug_struct("CredentialStore")
+            .field("path", &self.path)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("keyring", &self.keyring)
+            .finish()
     }
 }
 
@@ -204,10 +347,30 @@ pub const LOCK_NOTICE_AFTER: Duration = Duration::from_secs(1);
 /// How long a rewrite waits for another process's lock before it gives up, by default.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Both files as read, and what was wrong with each.
+struct Snapshot {
+    credentials: Credentials,
+    /// Files that could not be read as credentials, and why (`None`: too large).
+    unreadable: Vec<(PathBuf, Option<CredentialsError>)>,
+}
+
 impl CredentialStore {
-    /// The store at `path` (usually from `skytells_auth::skytells::credentials_path`).
+    /// The store at `path` (usually from `skytells_auth::skytells::credentials_path`),
+    /// without a keyring: a marker in the file is then an error when its secret is needed.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        CredentialStore { path: path.into(), lock_timeout: LOCK_TIMEOUT, on_lock_wait: None }
+        CredentialStore {
+            path: path.into(),
+            lock_timeout: LOCK_TIMEOUT,
+            on_lock_wait: None,
+            keyring: Arc::new(NoKeyring::new("no keyring was given to the credential store")),
+        }
+    }
+
+    /// Keeps secrets placed in the keyring in `keyring` (usually
+    /// [`keyring::SystemKeyring`]).
+    pub fn with_keyring(mut self, keyring: Arc<dyn Keyring>) -> Self {
+        self.keyring = keyring;
+        self
     }
 
     /// Gives up waiting for another process's lock after `timeout` (default
@@ -224,124 +387,311 @@ impl CredentialStore {
         self
     }
 
-    /// The file's path.
+    /// The credentials file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Reads the file: `None` when there is none. A file readable by others is tightened
-    /// to 0600 with a warning, or, when that is not possible, only warned about: reading
-    /// never fails because a permission could not be changed.
+    /// The path of the file beside it that holds other APIs' logins.
+    pub fn origins_path(&self) -> PathBuf {
+        self.path.with_file_name(ORIGINS_FILE)
+    }
+
+    /// The file that holds `origin`'s login: the credentials file for the default API,
+    /// the origins file for any other.
+    pub fn file_for(&self, origin: &ApiOrigin) -> PathBuf {
+        if origin.is_default() {
+            self.path.clone()
+        } else {
+            self.origins_path()
+        }
+    }
+
+    /// Reads both files: `None` when there is neither. A file readable by others is
+    /// tightened to 0600 with a warning, or, when that is not possible, only warned
+    /// about: reading never fails because a permission could not be changed.
     pub fn load(&self) -> Result<(Option<Credentials>, Vec<StoreWarning>), StoreError> {
-        let Some(bytes) = self.read_existing()? else { return Ok((None, Vec::new())) };
-        let credentials =
-            Credentials::parse(&bytes).map_err(|problem| StoreError::Corrupt { path: self.path.clone(), problem })?;
-        let warning = match tighten(&self.path, FILE_MODE) {
-            Ok(tightened) => tightened,
-            Err(StoreError::Io { path, source, .. }) => Some(StoreWarning::StillLoose {
-                mode: current_mode(&path).unwrap_or_default(),
-                path,
-                reason: source.to_string(),
-            }),
-            Err(other) => return Err(other),
-        };
-        Ok((Some(credentials), warning.into_iter().collect()))
+        let mut warnings = Vec::new();
+        let mut found = None::<Credentials>;
+        for (path, is_main) in [(self.path.clone(), true), (self.origins_path(), false)] {
+            let bytes = match files::read_existing(&path)? {
+                Existing::Missing => continue,
+                Existing::TooLarge => return Err(StoreError::TooLarge { path }),
+                Existing::Bytes(bytes) => bytes,
+            };
+            let corrupt = |problem| StoreError::Corrupt { path: path.clone(), problem };
+            let mut credentials = found.take().unwrap_or_default();
+            if is_main {
+                credentials = Credentials::parse(&bytes).map_err(corrupt)?;
+            } else {
+                credentials.add_origins_file(&bytes).map_err(corrupt)?;
+            }
+            found = Some(credentials);
+            warnings.extend(files::tighten_or_warn(&path)?);
+        }
+        Ok((found, warnings))
+    }
+
+    /// Checks, without changing any credential, that the store can be written: the
+    /// folder exists (it is made, 0700, when missing), is the user's own and not shared,
+    /// a file can be created in it, and nothing but a regular file is at the files' paths.
+    /// For a command that would otherwise ask a server for something it then could not
+    /// keep.
+    pub fn check_writable(&self) -> Result<Vec<StoreWarning>, StoreError> {
+        let dir = self.dir();
+        let warnings = files::ensure_dir(&dir)?;
+        // A directory or a link where a file should be is refused; a file that is only
+        // unreadable is kept aside by the rewrite, and is no reason to refuse.
+        for path in [self.path.clone(), self.origins_path()] {
+            files::read_existing(&path)?;
+        }
+        let probe = dir.join(format!("{}probe-{}", self.temp_prefix(&self.path), std::process::id()));
+        files::private_options()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|source| files::io_error("create a file in", &dir, source))?;
+        files::remove_if_present(&probe)?;
+        Ok(warnings)
     }
 
     /// Applies `change` to the stored credentials under the lock and writes the result
     /// atomically. An unreadable file is copied aside (`credentials.json.corrupt-<ms>`)
-    /// and replaced, with a warning. When nothing is left, the file is removed.
+    /// and replaced, with a warning. A file left with nothing is removed. Secrets in the
+    /// keyring are not touched: use [`CredentialStore::save`] and
+    /// [`CredentialStore::log_out`] for logins.
     pub fn update<T>(&self, now_ms: u64, change: impl FnOnce(&mut Credentials) -> T) -> Result<Updated<T>, StoreError> {
-        let dir = self.dir();
-        let mut warnings = ensure_dir(&dir)?;
-        let held = self.lock(&dir)?;
-        self.remove_stale_temp_files(&held, &dir);
-        let mut credentials = match self.read_existing()? {
-            None => Credentials::empty(),
-            Some(bytes) => match Credentials::parse(&bytes) {
-                Ok(credentials) => credentials,
-                Err(problem) => {
-                    let backup = self.back_up(&bytes, now_ms)?;
-                    warnings.push(StoreWarning::BackedUp { path: self.path.clone(), backup, problem });
-                    Credentials::empty()
-                }
-            },
-        };
-        if let Some(loose) = current_mode(&self.path).filter(|mode| mode & 0o077 != 0) {
-            warnings.push(StoreWarning::Tightened { path: self.path.clone(), was: loose, now: FILE_MODE });
-        }
-        let value = change(&mut credentials);
-        // Nothing left (a logout with no unknown fields): remove the file rather than
-        // leave an empty object behind.
-        if !credentials.is_empty() {
-            self.write_atomically(&held, &dir, &credentials.to_bytes())?;
-        } else {
-            remove_if_present(&self.path)?;
-            sync_dir(&dir)?;
-        }
+        let (held, mut warnings) = self.lock_for_rewrite()?;
+        let mut snapshot = self.read_for_rewrite(&held, now_ms, &mut warnings)?;
+        let value = change(&mut snapshot.credentials);
+        let staged = self.stage(&held, &snapshot.credentials)?;
+        self.commit(staged)?;
         Ok(Updated { value, warnings })
     }
 
-    /// Removes the logins in `scope` (token, access key, scopes, timestamp) and every
-    /// other copy of a secret the folder may hold: backups of unreadable files, temporary
-    /// files of killed writers, and, when the file cannot be read, the file itself.
-    /// Unknown fields and other APIs' logins stay in a readable file. The lock file goes
-    /// too. Nothing is done when the folder does not exist.
-    pub fn log_out(&self, scope: &LogoutScope) -> Result<LoggedOut, StoreError> {
-        let dir = self.dir();
-        if fs::symlink_metadata(&dir).is_err() {
-            return Ok(LoggedOut::default());
+    /// Saves `new` as `origin`'s token or access key, kept where `placement` says, as one
+    /// transaction under the lock:
+    ///
+    /// 1. the new files are written beside the old ones (a folder that cannot be written
+    ///    fails here, before anything else changed);
+    /// 2. with [`Placement::Keyring`], the secret is put in the keyring at the entry
+    ///    derived from `origin` and the kind (a refusal discards step 1: nothing changed);
+    /// 3. the files are renamed into place (a failure puts back what the keyring held);
+    /// 4. a copy of the old secret that the keyring no longer needs is deleted (a failure
+    ///    is a warning: the new login is in place).
+    ///
+    /// A crash between 2 and 3 leaves the old files, which still work (with an old secret
+    /// in the file, the keyring item is then one that no marker points to, which
+    /// [`CredentialStore::log_out`] finds and deletes).
+    pub fn save(
+        &self,
+        origin: &ApiOrigin,
+        new: NewSecret<'_>,
+        placement: Placement,
+        now_ms: u64,
+    ) -> Result<Saved, StoreError> {
+        let (held, mut warnings) = self.lock_for_rewrite()?;
+        let mut snapshot = self.read_for_rewrite(&held, now_ms, &mut warnings)?;
+        let credentials = &mut snapshot.credentials;
+        let before = credentials.login_for(origin);
+        let replaced = match (before.keyring_entry(new.kind), new.kind) {
+            (Some(_), _) => Some(Placement::Keyring),
+            (None, SecretKind::Token) => before.token.as_ref().map(|_| Placement::File),
+            (None, _) => before.access_key.as_ref().map(|_| Placement::File),
+        };
+        match (new.kind, placement) {
+            (SecretKind::Token, Placement::Keyring) => credentials.set_token_in_keyring_for(origin, new.scopes, now_ms),
+            (SecretKind::Token, _) => credentials.set_token_for(origin, new.secret, new.scopes, now_ms),
+            (_, Placement::Keyring) => credentials.set_access_key_in_keyring_for(origin, now_ms),
+            (_, _) => credentials.set_access_key_for(origin, new.secret, now_ms),
         }
-        let warnings = check_folder(&dir)?;
-        let held = self.lock(&dir)?;
-        let mut done = LoggedOut { warnings, ..LoggedOut::default() };
-        if let Some(bytes) = self.read_existing()? {
-            match Credentials::parse(&bytes) {
-                Ok(mut credentials) => {
-                    match scope {
-                        LogoutScope::Api(origin) => {
-                            let login = credentials.login_for(origin);
-                            done.keyring_entries =
-                                [login.token_keyring, login.access_key_keyring].into_iter().flatten().collect();
-                            done.had_login = credentials.login_for(origin).has_credential();
-                            credentials.clear_login_for(origin);
-                        }
-                        LogoutScope::AllApis => {
-                            done.keyring_entries = credentials.keyring_entries();
-                            done.had_login = !credentials.logged_in_origins().is_empty();
-                            credentials.clear_all_logins();
-                        }
-                    }
-                    done.remaining = credentials.logged_in_origins();
-                    if credentials.is_empty() {
-                        remove_if_present(&self.path)?;
-                    } else {
-                        self.write_atomically(&held, &dir, &credentials.to_bytes())?;
-                    }
-                }
-                Err(_) => {
-                    remove_if_present(&self.path)?;
-                    done.removed_unreadable = true;
+        let staged = self.stage(&held, credentials)?;
+
+        let entry = KeyringEntry::of(origin, new.kind);
+        let keyring_error =
+            |action, source| StoreError::Keyring { action, what: what(new.kind), origin: origin.clone(), source };
+        // What the keyring held at the entry, to put back if the files cannot be renamed.
+        let mut previous_in_keyring = None;
+        if placement == Placement::Keyring {
+            let previous = match replaced {
+                Some(Placement::Keyring) => self.keyring.read(&entry),
+                _ => Ok(None),
+            };
+            let stored = previous.and_then(|previous| {
+                self.keyring.store(&entry, &label(origin, new.kind), new.secret)?;
+                Ok(previous)
+            });
+            match stored {
+                Ok(previous) => previous_in_keyring = Some(previous),
+                Err(source) => {
+                    discard(staged);
+                    return Err(keyring_error("keep", source));
                 }
             }
         }
-        for leftover in self.leftovers() {
-            remove_if_present(&leftover)?;
-            done.removed_leftovers.push(leftover);
+        if let Err(error) = self.commit(staged) {
+            // The old files stay: make the keyring match them again.
+            match previous_in_keyring {
+                Some(Some(old)) => {
+                    let _ = self.keyring.store(&entry, &label(origin, new.kind), &old);
+                }
+                Some(None) => {
+                    let _ = self.keyring.delete(&entry);
+                }
+                None => {}
+            }
+            return Err(error);
+        }
+        if placement == Placement::File && replaced == Some(Placement::Keyring) {
+            if let Err(problem) = self.keyring.delete(&entry) {
+                warnings.push(StoreWarning::KeyringCopyLeft { entry, problem });
+            }
+        }
+        Ok(Saved { placement, replaced, warnings })
+    }
+
+    /// Reads `origin`'s secret of `kind` from the keyring, at the entry derived from them
+    /// (never one named by the file), checked as a secret from the file is.
+    pub fn read_keyring_secret(&self, origin: &ApiOrigin, kind: SecretKind) -> Result<Option<Secret>, StoreError> {
+        let read = self.keyring.read(&KeyringEntry::of(origin, kind)).and_then(|found| match found {
+            Some(secret) if check_stored_secret(kind.field(), secret.expose()).is_err() => {
+                Err(KeyringError::NotACredential)
+            }
+            found => Ok(found),
+        });
+        read.map_err(|source| StoreError::Keyring { action: "read", what: what(kind), origin: origin.clone(), source })
+    }
+
+    /// Removes the logins in `scope` and every other copy of a secret the folder may
+    /// hold: backups of unreadable files, temporary files of killed writers, and, when a
+    /// file cannot be read, the file itself. Unknown fields and other APIs' logins stay.
+    ///
+    /// Secrets in the keyring go first, under the lock: a login whose keyring item could
+    /// not be deleted keeps its marker (see [`LoggedOut::keyring_kept`]), so nothing is
+    /// left in the keyring that no file points to. Items of this program for the APIs in
+    /// the scope that no marker points to (left by a login that was killed) are deleted
+    /// too, when the keyring can be reached. The lock file goes last. Nothing is done
+    /// when the folder does not exist.
+    pub fn log_out(&self, scope: &LogoutScope) -> Result<LoggedOut, StoreError> {
+        let dir = self.dir();
+        if std::fs::symlink_metadata(&dir).is_err() {
+            // No files, but a killed login may have left an item in the keyring.
+            let orphans_deleted = self.delete_orphans(scope, &[]);
+            return Ok(LoggedOut { orphans_deleted, ..LoggedOut::default() });
+        }
+        let warnings = files::check_folder(&dir)?;
+        let held = self.lock(&dir)?;
+        let mut done = LoggedOut { warnings, ..LoggedOut::default() };
+        let snapshot = self.read_snapshot()?;
+        for (path, _) in &snapshot.unreadable {
+            files::remove_if_present(path)?;
+            done.removed_unreadable.push(path.clone());
+        }
+        let mut credentials = snapshot.credentials;
+        let in_scope = match scope {
+            LogoutScope::Api(origin) => vec![origin.clone()],
+            LogoutScope::AllApis => credentials.logged_in_origins(),
+        };
+        done.had_login = in_scope.iter().any(|origin| credentials.login_for(origin).has_credential());
+        let mut marked = Vec::new();
+        for origin in &in_scope {
+            let login = credentials.login_for(origin);
+            for kind in [SecretKind::Token, SecretKind::AccessKey] {
+                let Some(entry) = login.keyring_entry(kind) else { continue };
+                marked.push(entry.clone());
+                match self.keyring.delete(entry) {
+                    Ok(_) => done.keyring_deleted.push(entry.clone()),
+                    Err(problem) => {
+                        done.keyring_kept.push((entry.clone(), problem));
+                        continue;
+                    }
+                }
+                credentials.clear_secret_for(origin, kind);
+            }
+            if done.keyring_kept.iter().all(|(entry, _)| entry.owner().map(|(owner, _)| owner).as_ref() != Some(origin))
+            {
+                credentials.clear_login_for(origin);
+            }
+        }
+        if let LogoutScope::AllApis = scope {
+            // Everything else under `origins` goes too; the top level keeps unknown fields.
+            if done.keyring_kept.is_empty() {
+                credentials.clear_all_logins();
+            }
+        }
+        done.orphans_deleted = self.delete_orphans(scope, &marked);
+        done.remaining = credentials.logged_in_origins();
+        let staged = self.stage(&held, &credentials)?;
+        self.commit(staged)?;
+        for path in [self.path.clone(), self.origins_path()] {
+            for leftover in self.leftovers_of(&path) {
+                files::remove_if_present(&leftover)?;
+                done.removed_leftovers.push(leftover);
+            }
         }
         // Removed while held: a writer that opened it meanwhile sees it is gone and opens
-        // the next one (see `lock`), so no two writers ever hold different lock files.
-        remove_if_present(&held.path)?;
+        // the next one (see `files::lock`), so no two writers ever hold different lock files.
+        files::remove_if_present(&held.path)?;
         drop(held);
-        sync_dir(&dir)?;
+        files::sync_dir(&dir)?;
         Ok(done)
     }
 
-    /// Files beside the credentials file that may hold a secret: backups of unreadable
+    /// Items of this program in the keyring for the APIs in `scope` that no marker in the
+    /// files points to: left by a login that was killed between its keyring write and its
+    /// file write. Empty when the keyring cannot be reached (or searched, and the scope
+    /// is every API). The keyring holds one login per API for the user, whichever config
+    /// folder points to it.
+    pub fn keyring_orphans(&self, scope: &LogoutScope) -> Vec<KeyringEntry> {
+        let marked = match self.load() {
+            Ok((credentials, _)) => credentials.unwrap_or_default().keyring_entries(),
+            Err(_) => Vec::new(),
+        };
+        self.orphans_in(scope, &marked)
+            .into_iter()
+            .filter(|entry| matches!(self.keyring.read(entry), Ok(Some(_))))
+            .collect()
+    }
+
+    /// The keyring entries of this program for `scope` that are not in `marked`.
+    fn orphans_in(&self, scope: &LogoutScope, marked: &[KeyringEntry]) -> Vec<KeyringEntry> {
+        let listed = match self.keyring.entries(KeyringEntry::SERVICE) {
+            Ok(listed) => listed,
+            Err(_) => return Vec::new(),
+        };
+        let candidates: Vec<KeyringEntry> = match (scope, listed) {
+            (LogoutScope::Api(origin), Some(listed)) => {
+                listed.into_iter().filter(|entry| entry.owner().is_some_and(|(owner, _)| owner == *origin)).collect()
+            }
+            (LogoutScope::Api(origin), None) => {
+                [SecretKind::Token, SecretKind::AccessKey].map(|kind| KeyringEntry::of(origin, kind)).to_vec()
+            }
+            (_, Some(listed)) => listed.into_iter().filter(|entry| entry.owner().is_some()).collect(),
+            (_, None) => Vec::new(),
+        };
+        candidates.into_iter().filter(|entry| !marked.contains(entry)).collect()
+    }
+
+    /// [`CredentialStore::orphans_in`], deleted. The keyring is asked only if it can be
+    /// reached; a logout of someone who never used it must not fail or wait because of it.
+    fn delete_orphans(&self, scope: &LogoutScope, marked: &[KeyringEntry]) -> Vec<KeyringEntry> {
+        self.orphans_in(scope, marked)
+            .into_iter()
+            .filter(|entry| matches!(self.keyring.delete(entry), Ok(true)))
+            .collect()
+    }
+
+    /// Files beside the credentials files that may hold a secret: backups of unreadable
     /// files and temporary files, oldest name first.
     pub fn leftovers(&self) -> Vec<PathBuf> {
-        let (backup, temp) = (format!("{}.corrupt-", self.file_name()), self.temp_prefix());
-        let Ok(entries) = fs::read_dir(self.dir()) else { return Vec::new() };
+        let mut found = self.leftovers_of(&self.path);
+        found.extend(self.leftovers_of(&self.origins_path()));
+        found
+    }
+
+    fn leftovers_of(&self, path: &Path) -> Vec<PathBuf> {
+        let (backup, temp) = (format!("{}.corrupt-", file_name(path)), self.temp_prefix(path));
+        let Ok(entries) = std::fs::read_dir(self.dir()) else { return Vec::new() };
         let mut found: Vec<PathBuf> = entries
             .flatten()
             .filter(|entry| {
@@ -361,224 +711,158 @@ impl CredentialStore {
         }
     }
 
-    fn read_existing(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        match fs::symlink_metadata(&self.path) {
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(io_error("read", &self.path, source)),
-            Ok(meta) if meta.is_dir() => {
-                return Err(StoreError::NotAFile { path: self.path.clone(), what: "a directory" })
-            }
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(StoreError::NotAFile { path: self.path.clone(), what: "a symbolic link" })
-            }
-            Ok(meta) if !meta.is_file() => {
-                return Err(StoreError::NotAFile { path: self.path.clone(), what: "a special file" })
-            }
-            Ok(_) => {}
-        }
-        let mut bytes = Vec::new();
-        no_follow(OpenOptions::new().read(true))
-            .open(&self.path)
-            .and_then(|mut file| io::Read::read_to_end(&mut file, &mut bytes))
-            .map_err(|source| io_error("read", &self.path, source))?;
-        Ok(Some(bytes))
+    fn lock(&self, dir: &Path) -> Result<LockHeld, StoreError> {
+        let lock_path = dir.join(format!(".{}.lock", file_name(&self.path)));
+        files::lock(&lock_path, self.lock_timeout, self.on_lock_wait.as_deref().map(|notice| notice as &dyn Fn(&Path)))
     }
 
-    /// Takes the exclusive lock that serializes rewrites between processes. A logout
-    /// removes the lock file while holding it; a writer that was waiting on the removed
-    /// file finds the path no longer names it, and locks the path's new file instead.
-    fn lock(&self, dir: &Path) -> Result<LockHeld, StoreError> {
-        let lock_path = dir.join(format!(".{}.lock", self.file_name()));
-        let started = Instant::now();
-        let mut noticed = false;
-        loop {
-            let lock = private_options().read(true).write(true).create(true).truncate(false).open(&lock_path);
-            let lock = lock.map_err(|source| io_error("create the lock file", &lock_path, source))?;
-            // No blocking wait: it could last forever. Try, and say so when it takes long.
-            loop {
-                match lock.try_lock() {
-                    Ok(()) => break,
-                    Err(TryLockError::WouldBlock) => {}
-                    Err(TryLockError::Error(source)) => return Err(io_error("lock", &lock_path, source)),
-                }
-                let waited = started.elapsed();
-                if waited >= self.lock_timeout {
-                    return Err(StoreError::LockTimeout { path: lock_path, waited });
-                }
-                if !noticed && waited >= LOCK_NOTICE_AFTER {
-                    noticed = true;
-                    if let Some(notice) = &self.on_lock_wait {
-                        notice(&lock_path);
+    /// Makes the folder if needed, checks it, takes the lock and clears what killed
+    /// writers left.
+    fn lock_for_rewrite(&self) -> Result<(LockHeld, Vec<StoreWarning>), StoreError> {
+        let dir = self.dir();
+        let warnings = files::ensure_dir(&dir)?;
+        let held = self.lock(&dir)?;
+        self.remove_stale_temp_files(&held);
+        Ok((held, warnings))
+    }
+
+    /// Both files, each unreadable one noted rather than an error.
+    fn read_snapshot(&self) -> Result<Snapshot, StoreError> {
+        let mut snapshot = Snapshot { credentials: Credentials::empty(), unreadable: Vec::new() };
+        let mut origins_bytes = None;
+        for (path, is_main) in [(self.path.clone(), true), (self.origins_path(), false)] {
+            match files::read_existing(&path)? {
+                Existing::Missing => {}
+                Existing::TooLarge => snapshot.unreadable.push((path, None)),
+                Existing::Bytes(bytes) if is_main => match Credentials::parse(&bytes) {
+                    Ok(credentials) => snapshot.credentials = credentials,
+                    Err(problem) => snapshot.unreadable.push((path, Some(problem))),
+                },
+                Existing::Bytes(bytes) => origins_bytes = Some((path, bytes)),
+            }
+        }
+        if let Some((path, bytes)) = origins_bytes {
+            let mut with_origins = snapshot.credentials.clone();
+            match with_origins.add_origins_file(&bytes) {
+                Ok(()) => snapshot.credentials = with_origins,
+                Err(problem) => snapshot.unreadable.push((path, Some(problem))),
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// Both files for a rewrite under the lock: an unreadable one is copied aside (and
+    /// then replaced), with a warning; a loose mode is noted (the rewrite makes it 0600).
+    fn read_for_rewrite(
+        &self,
+        _held: &LockHeld,
+        now_ms: u64,
+        warnings: &mut Vec<StoreWarning>,
+    ) -> Result<Snapshot, StoreError> {
+        let snapshot = self.read_snapshot()?;
+        for (path, problem) in &snapshot.unreadable {
+            let backup = path.with_file_name(format!("{}.corrupt-{now_ms}", file_name(path)));
+            files::back_up(path, &backup)?;
+            warnings.push(StoreWarning::BackedUp { path: path.clone(), backup, problem: problem.clone() });
+        }
+        for path in [self.path.clone(), self.origins_path()] {
+            if let Some(loose) = files::current_mode(&path).filter(|mode| mode & 0o077 != 0) {
+                warnings.push(StoreWarning::Tightened { path, was: loose, now: FILE_MODE });
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// The new contents of both files, written beside them: `None` for a file to remove
+    /// (nothing left in it), a file whose bytes would not change is left alone.
+    fn stage(&self, held: &LockHeld, credentials: &Credentials) -> Result<Vec<(PathBuf, Option<Staged>)>, StoreError> {
+        let main = (!credentials.credentials_json_is_empty()).then(|| credentials.to_bytes());
+        // The origins file first: a crash after it leaves a login in both files, which
+        // read as one; never in neither.
+        let mut staged = Vec::new();
+        for (path, bytes) in [(self.origins_path(), credentials.origins_file_bytes()), (self.path.clone(), main)] {
+            let current = match files::read_existing(&path) {
+                Ok(Existing::Bytes(current)) => Some(current),
+                _ => None,
+            };
+            let loose = files::current_mode(&path).is_some_and(|mode| mode & 0o077 != 0);
+            let step = match bytes {
+                Some(bytes) if current.as_deref() == Some(&bytes[..]) && !loose => continue,
+                Some(bytes) => {
+                    let temp = self.dir().join(format!("{}{}", self.temp_prefix(&path), std::process::id()));
+                    match Staged::write(held, &path, temp, &bytes) {
+                        Ok(file) => Some(file),
+                        Err(error) => {
+                            discard(staged);
+                            return Err(error);
+                        }
                     }
                 }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            if still_named(&lock, &lock_path) {
-                return Ok(LockHeld { _file: lock, path: lock_path });
-            }
+                None if std::fs::symlink_metadata(&path).is_ok() => None,
+                None => continue,
+            };
+            staged.push((path, step));
         }
+        Ok(staged)
     }
 
-    fn back_up(&self, bytes: &[u8], now_ms: u64) -> Result<PathBuf, StoreError> {
-        let backup = self.path.with_file_name(format!("{}.corrupt-{now_ms}", self.file_name()));
-        let mut file = private_options()
-            .write(true)
-            .create_new(true)
-            .open(&backup)
-            .map_err(|source| io_error("back up", &backup, source))?;
-        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|source| io_error("back up", &backup, source))?;
-        Ok(backup)
+    /// Puts staged files in place (or removes those with nothing left) and makes it durable.
+    fn commit(&self, staged: Vec<(PathBuf, Option<Staged>)>) -> Result<(), StoreError> {
+        let mut changed = false;
+        let mut steps = staged.into_iter();
+        while let Some((path, step)) = steps.next() {
+            let result = match step {
+                Some(file) => file.commit(),
+                None => files::remove_if_present(&path).map(|_| ()),
+            };
+            if let Err(error) = result {
+                discard(steps.collect());
+                return Err(error);
+            }
+            changed = true;
+        }
+        if changed {
+            files::sync_dir(&self.dir())?;
+        }
+        Ok(())
     }
 
-    fn temp_prefix(&self) -> String {
-        format!(".{}.tmp-", self.file_name())
+    fn temp_prefix(&self, path: &Path) -> String {
+        format!(".{}.tmp-", file_name(path))
     }
 
     /// Temporary files left by writers that were killed mid-write. Every writer holds the
     /// lock while its temporary file exists, so under the lock any such file is stale;
     /// `_held` proves the lock is held (without it, this would delete a live writer's file).
-    fn remove_stale_temp_files(&self, _held: &LockHeld, dir: &Path) {
-        let prefix = self.temp_prefix();
-        let Ok(entries) = fs::read_dir(dir) else { return };
+    fn remove_stale_temp_files(&self, _held: &LockHeld) {
+        let prefixes = [self.temp_prefix(&self.path), self.temp_prefix(&self.origins_path())];
+        let Ok(entries) = std::fs::read_dir(self.dir()) else { return };
         for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_file(entry.path());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if prefixes.iter().any(|prefix| name.starts_with(prefix)) {
+                let _ = std::fs::remove_file(entry.path());
             }
         }
     }
+}
 
-    fn write_atomically(&self, _held: &LockHeld, dir: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-        let temp = dir.join(format!("{}{}", self.temp_prefix(), std::process::id()));
-        remove_if_present(&temp)?;
-        let result = (|| {
-            let mut file = private_options().write(true).create_new(true).open(&temp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            fs::rename(&temp, &self.path)
-        })();
-        if let Err(source) = result {
-            let _ = fs::remove_file(&temp);
-            return Err(io_error("write", &self.path, source));
-        }
-        sync_dir(dir)
-    }
+/// Gives up on staged files: their targets stay as they were.
+fn discard(staged: Vec<(PathBuf, Option<Staged>)>) {
+    staged.into_iter().filter_map(|(_, file)| file).for_each(Staged::discard);
+}
 
-    fn file_name(&self) -> String {
-        self.path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "credentials.json".into())
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "credentials.json".into())
+}
+
+fn what(kind: SecretKind) -> &'static str {
+    match kind {
+        SecretKind::Token => "token",
+        _ => "access key",
     }
 }
 
-/// Whether `path` still names the open `file` (it was not removed or replaced).
-#[cfg(unix)]
-fn still_named(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::symlink_metadata(path)) {
-        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn still_named(_file: &File, path: &Path) -> bool {
-    path.exists()
-}
-
-fn io_error(action: &'static str, path: &Path, source: io::Error) -> StoreError {
-    StoreError::Io { action, path: path.to_path_buf(), source }
-}
-
-fn remove_if_present(path: &Path) -> Result<(), StoreError> {
-    match fs::remove_file(path) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(io_error("remove", path, error)),
-        _ => Ok(()),
-    }
-}
-
-/// Creates the folder (0700) if missing; tightens an existing one that others can enter.
-fn ensure_dir(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
-    builder.create(dir).map_err(|source| io_error("create the folder", dir, source))?;
-    check_folder(dir)
-}
-
-/// Refuses a folder other users can change, and makes a merely readable one private.
-/// The folder's own metadata is read through a symbolic link to it, and so is the mode
-/// change, so a linked folder is tightened once, not warned about on every write.
-#[cfg(unix)]
-fn check_folder(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let meta = fs::metadata(dir).map_err(|source| io_error("inspect the folder", dir, source))?;
-    let (owner, mode) = (meta.uid(), meta.mode() & 0o7777);
-    let unsafe_folder = |reason| Err(StoreError::UnsafeFolder { path: dir.to_path_buf(), owner, mode, reason });
-    if owner != rustix::process::geteuid().as_raw() {
-        return unsafe_folder("it belongs to another user");
-    }
-    if mode & 0o022 != 0 && mode & 0o1000 != 0 {
-        return unsafe_folder("it is a shared folder that other users can write");
-    }
-    if mode & 0o077 == 0 {
-        return Ok(Vec::new());
-    }
-    fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
-        .map_err(|source| io_error("change permissions of", dir, source))?;
-    Ok(vec![StoreWarning::Tightened { path: dir.to_path_buf(), was: mode, now: DIR_MODE }])
-}
-
-#[cfg(not(unix))]
-fn check_folder(_dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
-    Ok(Vec::new())
-}
-
-/// `options` that refuse to open a symbolic link (`O_NOFOLLOW`): every file in the
-/// config folder is opened this way, so a link planted there cannot redirect a write.
-fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(options, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-    options
-}
-
-#[cfg(unix)]
-fn current_mode(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::symlink_metadata(path).ok().map(|meta| meta.permissions().mode() & 0o7777)
-}
-
-#[cfg(not(unix))]
-fn current_mode(_path: &Path) -> Option<u32> {
-    None
-}
-
-/// Sets `mode` if others have any access now.
-fn tighten(path: &Path, mode: u32) -> Result<Option<StoreWarning>, StoreError> {
-    let Some(was) = current_mode(path).filter(|was| was & 0o077 != 0) else { return Ok(None) };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
-            .map_err(|source| io_error("change permissions of", path, source))?;
-    }
-    Ok(Some(StoreWarning::Tightened { path: path.to_path_buf(), was, now: mode }))
-}
-
-fn private_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
-    no_follow(&mut options);
-    options
-}
-
-/// Makes a rename or removal in `dir` durable.
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    File::open(dir).and_then(|handle| handle.sync_all()).map_err(|source| io_error("sync", dir, source))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+/// What people see in their keyring manager.
+fn label(origin: &ApiOrigin, kind: SecretKind) -> String {
+    format!("Skytells CLI {} for {origin}", what(kind))
 }

@@ -5,9 +5,10 @@ use skytells_auth::skytells::{vars, AccessKey, VerifyAccessKey};
 use crate::args::LinkArgs;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::keyring::{self, Kind, SavedIn};
+use skytells_auth_store::NewSecret;
+
 use crate::output::{LinkJson, PrefixJson, ProjectJson};
-use crate::prompt;
+use crate::{prompt, save};
 
 /// Runs `skytells link`.
 pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
@@ -20,22 +21,22 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
     let api = context.api()?;
     let store = context.store()?;
     let project = context.driver().execute(&VerifyAccessKey { config: &api, access_key: key.secret() })?;
-    let saved_in = keyring::save(context, &store, &api.base.origin(), (Kind::AccessKey, key.secret()), args.keyring)?;
+    let saved = save::save(context, &store, &api.base.origin(), NewSecret::access_key(key.secret()), args.keyring)?;
     context.warn_if_env_overrides(context.env.access_key(), vars::ACCESS_KEY, "access key");
-    let saved_to = context.display_path(store.path());
+    let saved_to = context.display_path(&store.file_for(&api.base.origin()));
     if args.json {
         return context.print_json(&LinkJson {
             project: ProjectJson::from(&project),
             access_key: PrefixJson::from(key.secret()),
             credentials_file: &saved_to,
-            stored_in: saved_in.name(),
+            stored_in: saved.placement.name(),
         });
     }
     let name = project.name.as_deref().unwrap_or(&project.id);
     let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
     context.say(format!("{} Linked project {name}{slug}", context.terminal.green("✔")))?;
-    match saved_in {
-        SavedIn::Keyring => context.say(format!("  Access key saved to the system keyring; {saved_to} says where")),
-        SavedIn::File => context.say(format!("  Access key saved to {saved_to}")),
+    for line in save::report_lines(context, &store, &api.base.origin(), &saved, "access key") {
+        context.say(line)?;
     }
+    Ok(())
 }

@@ -8,16 +8,15 @@ use skytells_auth::skytells::{
     TOKENS_PAGE,
 };
 use skytells_auth::{DeviceFlow, FlowEvent, FlowFailure, Outcome, Secret, UserCode};
-use skytells_auth_store::{CredentialStore, StoreError};
+use skytells_auth_store::{CredentialStore, NewSecret, Placement, StoreError};
 
 use crate::args::LoginArgs;
 use crate::browser::{self, Opened};
 use crate::commands::describe_identity;
 use crate::context::Context;
 use crate::error::{exit, request_exit_code, CliError};
-use crate::keyring::{self, Kind, SavedIn};
 use crate::output::{LoginJson, PrefixJson, UserJson};
-use crate::{interrupt, prompt};
+use crate::{interrupt, prompt, save};
 
 /// Runs `skytells login`.
 pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
@@ -31,7 +30,11 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     };
     let api = context.api()?;
     let store = context.store()?;
-    if already_logged_in(context, &store, &api)? && context.terminal.stdin && context.terminal.stderr {
+    // Before the server is asked for a code: an approval in the browser must never be
+    // thrown away because the token could not be kept.
+    context.warn_all(&store.check_writable()?);
+    let existing = existing_login(context, &store, &api)?;
+    if existing.is_some() && context.terminal.stdin && context.terminal.stderr {
         let question =
             format!("You are already logged in to {}. Log in again and replace the stored token?", api.base.origin());
         if !prompt::confirm(&question)? {
@@ -39,6 +42,7 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
         }
     }
     context.warn_if_env_overrides(context.env.token(), vars::TOKEN, "token");
+    warn_if_leaving_keyring(context, existing, args.keyring);
 
     let driver = context.driver();
     let flow = DeviceFlow::new(api.device_client(), scopes);
@@ -85,16 +89,32 @@ pub fn run(context: &Context, args: &LoginArgs) -> Result<(), CliError> {
     }
 }
 
-/// Whether the file holds a token for this API. An unreadable file counts as not logged
-/// in: the rewrite will keep a copy of it and say so.
-fn already_logged_in(context: &Context, store: &CredentialStore, api: &ApiConfig) -> Result<bool, CliError> {
+/// Where the token stored for this API is kept, when there is one (a marker for one in
+/// the keyring counts). An unreadable file counts as not logged in: the rewrite will keep
+/// a copy of it and say so.
+fn existing_login(context: &Context, store: &CredentialStore, api: &ApiConfig) -> Result<Option<Placement>, CliError> {
     match store.load() {
         Ok((credentials, warnings)) => {
             context.warn_all(&warnings);
-            Ok(credentials.is_some_and(|credentials| credentials.login_for(&api.base.origin()).token.is_some()))
+            let login = credentials.map(|credentials| credentials.login_for(&api.base.origin())).unwrap_or_default();
+            Ok(match (&login.token_keyring, &login.token) {
+                (Some(_), _) => Some(Placement::Keyring),
+                (None, Some(_)) => Some(Placement::File),
+                (None, None) => None,
+            })
         }
-        Err(StoreError::Corrupt { .. }) => Ok(false),
+        Err(StoreError::Corrupt { .. } | StoreError::TooLarge { .. }) => Ok(None),
         Err(error) => Err(error.into()),
+    }
+}
+
+/// A login without `--keyring` moves a token the keyring held into the file: say so
+/// before it happens.
+fn warn_if_leaving_keyring(context: &Context, existing: Option<Placement>, in_keyring: bool) {
+    if existing == Some(Placement::Keyring) && !in_keyring {
+        context.warn(
+            "your current token is kept in the system keyring; this login keeps the new one in the credentials file and deletes the keyring's copy (add --keyring to keep it in the keyring)",
+        );
     }
 }
 
@@ -133,11 +153,10 @@ fn save_and_report(
     identity: Result<Identity, ApiError>,
     json: bool,
 ) -> Result<(), CliError> {
-    // The account was looked up first and the token is saved last, in one atomic rename:
-    // a Ctrl-C at any point before it leaves the file as it was.
-    let saved_in = keyring::save(context, store, &api.base.origin(), (Kind::Token(scopes), token), in_keyring)?;
-    interrupt::saved();
-    let saved_to = context.display_path(store.path());
+    // The account was looked up first and the token is saved last, in one transaction:
+    // a Ctrl-C at any point before it leaves everything as it was.
+    let saved = save::save(context, store, &api.base.origin(), NewSecret::token(token, scopes), in_keyring)?;
+    let saved_to = context.display_path(&store.file_for(&api.base.origin()));
     if json {
         return context.print_json(&LoginJson {
             status: "authenticated",
@@ -145,7 +164,7 @@ fn save_and_report(
             token: PrefixJson::from(token),
             scopes: (!scopes.is_empty()).then_some(scopes),
             credentials_file: &saved_to,
-            stored_in: saved_in.name(),
+            stored_in: saved.placement.name(),
         });
     }
     context.say(format!("{} Authenticated successfully!", context.terminal.green("✔")))?;
@@ -155,16 +174,18 @@ fn save_and_report(
             context.warn(format!("signed in, but could not look up the account: {}", messages::api_error(&error)))
         }
     }
-    match saved_in {
-        SavedIn::Keyring => context.say(format!("  Token saved to the system keyring; {saved_to} says where")),
-        SavedIn::File => context.say(format!("  Credentials saved to {saved_to}")),
+    for line in save::report_lines(context, store, &api.base.origin(), &saved, "token") {
+        context.say(line)?;
     }
+    Ok(())
 }
 
 /// `skytells login --token`.
 fn with_token(context: &Context, json: bool, in_keyring: bool) -> Result<(), CliError> {
     let api = context.api()?;
     let store = context.store()?;
+    context.warn_all(&store.check_writable()?);
+    let existing = existing_login(context, &store, &api)?;
     let raw = if context.terminal.stdin {
         prompt::hidden("Paste your personal access token (input is hidden): ")?
     } else {
@@ -176,6 +197,7 @@ fn with_token(context: &Context, json: bool, in_keyring: bool) -> Result<(), Cli
         ))
     })?;
     context.warn_if_env_overrides(context.env.token(), vars::TOKEN, "token");
+    warn_if_leaving_keyring(context, existing, in_keyring);
     // The check and the account lookup go out together: one round trip, not two.
     let (verified, identity) = context.driver().execute_both(
         &VerifyToken { config: &api, token: token.secret() },

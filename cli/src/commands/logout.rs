@@ -1,12 +1,12 @@
 //! `skytells logout`: forget the stored token and access key of the current API (or, with
 //! `--all`, of every API).
 
-use skytells_auth::skytells::{vars, ApiOrigin};
+use skytells_auth::skytells::{vars, ApiOrigin, SecretKind};
 use skytells_auth_store::{LogoutScope, StoreError};
 
 use crate::args::LogoutArgs;
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::{exit, CliError};
 use crate::keyring;
 use crate::output::LogoutJson;
 use crate::prompt;
@@ -14,8 +14,8 @@ use crate::prompt;
 /// Runs `skytells logout`.
 pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
     let store = context.store()?;
-    let path = context.display_path(store.path());
     let origin = context.api_base()?.origin();
+    let path = context.display_path(&if args.all { store.path().to_path_buf() } else { store.file_for(&origin) });
     let scope = if args.all { LogoutScope::AllApis } else { LogoutScope::Api(origin.clone()) };
     let (of, its) = match &scope {
         LogoutScope::AllApis => ("every API".to_owned(), "every"),
@@ -37,7 +37,9 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         Err(error) => return Err(error.into()),
     };
     let leftovers = store.leftovers();
-    if !stored && leftovers.is_empty() {
+    // Items a killed login left in the keyring, with no login in the file pointing to them.
+    let orphans = if stored { Vec::new() } else { store.keyring_orphans(&scope) };
+    if !stored && leftovers.is_empty() && orphans.is_empty() {
         let message = match (&scope, elsewhere.is_empty()) {
             (LogoutScope::AllApis, _) | (_, true) => format!("Not logged in: {path} holds no token or access key."),
             _ => format!(
@@ -45,7 +47,7 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
                 join(&elsewhere)
             ),
         };
-        report(context, args.json, (false, &scope), &message, (&path, &[], &elsewhere))?;
+        report(context, args.json, (false, &scope), &message, (&path, &[], &elsewhere), &[])?;
         warn_env_still_set(context);
         return Ok(());
     }
@@ -62,45 +64,65 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
                 (false, &scope),
                 "Logout cancelled; nothing was removed.",
                 (&path, &[], &elsewhere),
+                &[],
             )?;
             return Ok(());
         }
     }
     let done = store.log_out(&scope)?;
     context.warn_all(&done.warnings);
-    let mut from_keyring = 0;
-    for entry in &done.keyring_entries {
-        match keyring::delete(entry) {
-            Ok(_) => from_keyring += 1,
-            Err(problem) => context.warn(format!(
-                "could not delete `{}` from the system keyring ({problem}); the file no longer points to it, but delete it by hand (e.g. `secret-tool clear service {} username '{}'`)",
-                entry.user, entry.service, entry.user
-            )),
-        }
+    for file in &done.removed_unreadable {
+        let file = context.display_path(file);
+        context.warn(format!("{file} could not be read; it was removed whole, since it may have held a token"));
     }
-    if done.removed_unreadable {
-        context.warn(format!("{path} could not be read; it was removed whole, since it may have held a token"));
+    let mut kept = Vec::new();
+    for (entry, problem) in &done.keyring_kept {
+        let (owner, kind) =
+            entry.owner().map_or((String::new(), SecretKind::Token), |(origin, kind)| (origin.to_string(), kind));
+        let what = keyring::what(kind);
+        context.warn(format!(
+            "could not delete the {what} for {owner} from the system keyring ({problem}), so its login stays. {}",
+            keyring::delete_advice(problem)
+        ));
+        kept.push(entry.user.clone());
     }
     let removed: Vec<String> = done.removed_leftovers.iter().map(|file| context.display_path(file)).collect();
-    let mut message = match (stored, removed.is_empty()) {
-        (true, true) => {
-            format!("{} Logged out of {of}. Removed {its} stored token and access key from {path}", context.terminal.green("✔"))
-        }
-        (true, false) => format!(
-            "{} Logged out of {of}. Removed {its} stored token and access key from {path}, and {} other file(s) that could hold them: {}",
+    let (check, headline, what_went) = if done.is_complete() {
+        (
             context.terminal.green("✔"),
-            removed.len(),
-            removed.join(", ")
-        ),
-        (false, _) => format!(
-            "{} Removed {} file(s) that could hold a token or key: {}",
-            context.terminal.green("✔"),
-            removed.len(),
-            removed.join(", ")
-        ),
+            format!("Logged out of {of}."),
+            format!("Removed {its} stored token and access key from {path}"),
+        )
+    } else {
+        (
+            context.terminal.red("✖"),
+            format!("Logged out of {of} only in part."),
+            format!(
+                "Kept {} secret(s) the system keyring would not delete, and the login(s) in {path} that point to them",
+                kept.len()
+            ),
+        )
     };
-    if from_keyring > 0 {
-        message.push_str(&format!("\n  Deleted {from_keyring} secret(s) from the system keyring"));
+    let mut message = match (stored, removed.is_empty()) {
+        (true, true) => format!("{check} {headline} {what_went}"),
+        (true, false) => format!(
+            "{check} {headline} {what_went}, and {} other file(s) that could hold them: {}",
+            removed.len(),
+            removed.join(", ")
+        ),
+        (false, true) => format!("{check} Nothing was stored for {of} in {path}."),
+        (false, false) => {
+            format!("{check} Removed {} file(s) that could hold a token or key: {}", removed.len(), removed.join(", "))
+        }
+    };
+    if !done.keyring_deleted.is_empty() {
+        message.push_str(&format!("\n  Deleted {} secret(s) from the system keyring", done.keyring_deleted.len()));
+    }
+    if !done.orphans_deleted.is_empty() {
+        message.push_str(&format!(
+            "\n  Deleted {} item(s) from the system keyring that no login pointed to (left by an interrupted login)",
+            done.orphans_deleted.len()
+        ));
     }
     if !done.remaining.is_empty() {
         message.push_str(&format!(
@@ -108,9 +130,16 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
             join(&done.remaining)
         ));
     }
-    report(context, args.json, (true, &scope), &message, (&path, &removed, &done.remaining))?;
+    report(context, args.json, (true, &scope), &message, (&path, &removed, &done.remaining), &kept)?;
     warn_env_still_set(context);
-    Ok(())
+    if done.is_complete() {
+        Ok(())
+    } else if args.json {
+        // The JSON already says what stayed; only the status says it failed.
+        Err(CliError { message: String::new(), code: exit::FAILURE })
+    } else {
+        Err(CliError::failure("the logout is not complete: see the warnings above"))
+    }
 }
 
 fn join(origins: &[ApiOrigin]) -> String {
@@ -125,6 +154,7 @@ fn report(
     (logged_out, scope): (bool, &LogoutScope),
     message: &str,
     (path, removed_files, remaining): (&str, &[String], &[ApiOrigin]),
+    kept_in_keyring: &[String],
 ) -> Result<(), CliError> {
     if json {
         let remaining: Vec<&str> = remaining.iter().map(ApiOrigin::as_str).collect();
@@ -137,6 +167,8 @@ fn report(
             credentials_file: path,
             removed_files,
             still_logged_in_to: &remaining,
+            complete: kept_in_keyring.is_empty(),
+            kept_in_keyring,
         })
     } else {
         context.say(message)

@@ -1,5 +1,7 @@
 //! `skytells auth token`: print the token in use, for scripts (like `gh auth token`).
 
+use skytells_auth::skytells::SecretKind;
+
 use crate::context::Context;
 use crate::error::CliError;
 
@@ -8,7 +10,12 @@ use crate::error::CliError;
 pub fn run(context: &Context) -> Result<(), CliError> {
     let store = context.store()?;
     let file = context.load_for_reading(&store, false)?;
-    let resolved = context.resolve(file.as_ref(), &context.api_base()?)?;
+    // Only the token is read from the keyring: an access key kept in a keyring that
+    // cannot be reached does not stand in the way.
+    let (resolved, troubles) = context.resolve(&store, file.as_ref(), &context.api_base()?, &[SecretKind::Token]);
+    if let Some(trouble) = troubles.into_iter().next() {
+        return Err(CliError::failure(trouble.message));
+    }
     let token = resolved.require_token()?;
     context.write_stdout(format!("{}\n", token.value.expose()).as_bytes())
 }

@@ -146,14 +146,48 @@ impl Sandbox {
         serde_json::Value::Object(top).to_string()
     }
 
-    /// Writes a file whose login (see [`Sandbox::for_emulator`]) is the emulator's.
+    /// Writes `json` (an object in the Node CLI's layout) as the files hold a login to the
+    /// emulator: its login fields in the origins file under the emulator's origin, the
+    /// other fields in credentials.json (none: no credentials.json).
     pub fn write_emulator_login(&self, json: &str) {
-        self.write_credentials(&self.for_emulator(json))
+        let mut layout: serde_json::Value = serde_json::from_str(&self.for_emulator(json)).unwrap();
+        let origins = layout.as_object_mut().unwrap().remove("origins").unwrap();
+        if !layout.as_object().unwrap().is_empty() {
+            self.write_credentials(&layout.to_string());
+        }
+        std::fs::create_dir_all(self.config_dir()).unwrap();
+        set_mode(&self.config_dir(), 0o700);
+        std::fs::write(self.origins_file(), origins.to_string()).unwrap();
+        set_mode(&self.origins_file(), 0o600);
+    }
+
+    /// The file that holds the logins of APIs other than the default one.
+    pub fn origins_file(&self) -> PathBuf {
+        self.config_dir().join("origins.json")
+    }
+
+    /// The origins file (`null` when there is none).
+    pub fn read_origins(&self) -> serde_json::Value {
+        std::fs::read(self.origins_file())
+            .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Both files' contents, to compare before and after a command that must change
+    /// nothing.
+    pub fn stored(&self) -> String {
+        let read = |path: PathBuf| std::fs::read_to_string(path).unwrap_or_else(|_| "(no file)".to_owned());
+        format!("credentials.json: {}\norigins.json: {}", read(self.credentials()), read(self.origins_file()))
+    }
+
+    /// Whether neither file exists.
+    pub fn nothing_stored(&self) -> bool {
+        !self.credentials().exists() && !self.origins_file().exists()
     }
 
     /// The login stored for the emulator (`null` when there is none).
     pub fn emulator_login(&self) -> serde_json::Value {
-        self.read_credentials()["origins"][self.origin()].clone()
+        self.read_origins()[self.origin()].clone()
     }
 
     /// A shell script that records the URL it is called with, for `BROWSER`. It writes a

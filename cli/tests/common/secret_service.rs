@@ -114,6 +114,46 @@ impl SecretService {
         format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
     }
 
+    /// Stores `secret` under `attributes` with secret-tool, as another program (or another
+    /// user's planted item) would.
+    pub fn plant(&self, attributes: &[(&str, &str)], secret: &[u8]) {
+        let mut command = Command::new("secret-tool");
+        command.args(["store", "--label=planted"]);
+        for (name, value) in attributes {
+            command.args([name, value]);
+        }
+        let mut child = command
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("secret-tool is needed (Debian package libsecret-tools)");
+        child.stdin.take().unwrap().write_all(secret).unwrap();
+        assert!(child.wait().unwrap().success(), "secret-tool store failed");
+    }
+
+    /// `secret-tool clear ATTRIBUTES…`: removes every item that has them.
+    pub fn clear(&self, attributes: &[(&str, &str)]) {
+        let mut command = Command::new("secret-tool");
+        command.arg("clear");
+        for (name, value) in attributes {
+            command.args([name, value]);
+        }
+        let status = command.env("DBUS_SESSION_BUS_ADDRESS", &self.address).status().unwrap();
+        assert!(status.success(), "secret-tool clear failed");
+    }
+
+    /// `secret-tool search --all ATTRIBUTE VALUE`.
+    pub fn search_by(&self, attribute: &str, value: &str) -> String {
+        let output = Command::new("secret-tool")
+            .args(["search", "--all", "--unlock", attribute, value])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .expect("secret-tool is needed (Debian package libsecret-tools)");
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    }
+
     fn dbus_send(&self, args: &[&str]) -> String {
         let output = Command::new("dbus-send")
             .args(["--session", "--print-reply"])

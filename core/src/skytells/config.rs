@@ -94,7 +94,13 @@ impl ApiOrigin {
     /// Whether this is the default API's origin, the one the credentials file's top-level
     /// fields (those the Node CLI reads) belong to.
     pub fn is_default(&self) -> bool {
-        ApiOrigin::parse(DEFAULT_API_URL).is_some_and(|default| default == *self)
+        // DEFAULT_API_URL is already an origin in its one spelling.
+        self.0 == DEFAULT_API_URL
+    }
+
+    /// The default API's origin (<https://console.skytells.ai>).
+    pub fn default_api() -> Self {
+        ApiOrigin(DEFAULT_API_URL.to_owned())
     }
 }
 

@@ -1,13 +1,25 @@
-//! `credentials.json`, in the format the Node CLI reads and writes.
+//! The credentials files, in the format the Node CLI reads and writes.
+//!
+//! `credentials.json` holds the default API's login (the fields the Node CLI knows) and
+//! every field this crate does not know. Logins for other APIs live in a file of their
+//! own beside it ([`ORIGINS_FILE`]): the Node CLI never reads it, so it never sends a
+//! staging token to production, and never deletes it (its logout removes
+//! credentials.json whole once the last field it knows is gone).
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{ApiBase, ApiOrigin};
+use super::ApiOrigin;
 use crate::Secret;
+
+/// The file, beside `credentials.json`, that holds the logins for APIs other than the
+/// default one: a JSON object keyed by API origin, each value a login with the same
+/// fields as `credentials.json`'s top level.
+pub const ORIGINS_FILE: &str = "origins.json";
 
 /// Field names shared with the Node CLI.
 mod field {
@@ -16,19 +28,60 @@ mod field {
     pub const CREATED_AT: &str = "created_at";
     /// Added by this implementation; the Node CLI ignores it.
     pub const SCOPES: &str = "scopes";
-    /// Added by this implementation: logins to APIs other than the default one, by
-    /// origin, each an object with the fields above. The Node CLI ignores it, so it
-    /// never sends these credentials anywhere.
-    pub const ORIGINS: &str = "origins";
-    /// Added by this implementation: where in the system keyring the token is, in place
-    /// of `token` (never both).
+    /// Written by earlier versions of this implementation into credentials.json: logins
+    /// to other APIs, by origin. Read, and moved to the origins file on the next rewrite.
+    pub const LEGACY_ORIGINS: &str = "origins";
+    /// Added by this implementation: a marker saying the token is in the system keyring,
+    /// in place of `token` (never both).
     pub const TOKEN_KEYRING: &str = "token_keyring";
     /// The same for the access key.
     pub const ACCESS_KEY_KEYRING: &str = "access_key_keyring";
 }
 
-/// Where in the system keyring a secret is kept: the file holds this marker instead of
-/// the secret.
+/// The fields of one login that hold or point to a secret, with what goes with them.
+const TOKEN_GROUP: [&str; 3] = [field::TOKEN, field::TOKEN_KEYRING, field::SCOPES];
+const ACCESS_KEY_GROUP: [&str; 2] = [field::ACCESS_KEY, field::ACCESS_KEY_KEYRING];
+const LOGIN_FIELDS: [&str; 6] = [
+    field::TOKEN,
+    field::ACCESS_KEY,
+    field::SCOPES,
+    field::CREATED_AT,
+    field::TOKEN_KEYRING,
+    field::ACCESS_KEY_KEYRING,
+];
+
+/// Which secret of a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecretKind {
+    /// The personal access token.
+    Token,
+    /// The project access key.
+    AccessKey,
+}
+
+impl SecretKind {
+    /// The field that holds it in the file (`token`, `access_key`).
+    pub fn field(self) -> &'static str {
+        match self {
+            SecretKind::Token => field::TOKEN,
+            SecretKind::AccessKey => field::ACCESS_KEY,
+        }
+    }
+
+    /// The field that marks it as kept in the system keyring.
+    fn marker_field(self) -> &'static str {
+        match self {
+            SecretKind::Token => field::TOKEN_KEYRING,
+            SecretKind::AccessKey => field::ACCESS_KEY_KEYRING,
+        }
+    }
+}
+
+/// The system keyring entry of one login's secret. It is derived from the login's own
+/// origin and kind, never read from the file: the file's marker only says *that* the
+/// secret is in the keyring, so a prepared file cannot point a command at another API's
+/// secret or at another application's.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyringEntry {
     /// The keyring's service name (`skytells-cli`).
@@ -49,8 +102,31 @@ impl KeyringEntry {
     /// assert_eq!((entry.service.as_str(), entry.user.as_str()), ("skytells-cli", "token https://console.skytells.ai"));
     /// ```
     pub fn for_origin(origin: &ApiOrigin, access_key: bool) -> Self {
-        let kind = if access_key { field::ACCESS_KEY } else { field::TOKEN };
-        KeyringEntry { service: Self::SERVICE.to_owned(), user: format!("{kind} {origin}") }
+        Self::of(origin, if access_key { SecretKind::AccessKey } else { SecretKind::Token })
+    }
+
+    /// Where `origin`'s secret of `kind` goes.
+    pub fn of(origin: &ApiOrigin, kind: SecretKind) -> Self {
+        KeyringEntry { service: Self::SERVICE.to_owned(), user: format!("{} {origin}", kind.field()) }
+    }
+
+    /// Whose entry this is, when it is one this CLI derives: its origin and kind.
+    ///
+    /// ```
+    /// use skytells_auth::skytells::{KeyringEntry, SecretKind};
+    /// let entry = KeyringEntry { service: "skytells-cli".into(), user: "access_key https://x.test".into() };
+    /// assert_eq!(entry.owner().map(|(origin, kind)| (origin.to_string(), kind)), Some(("https://x.test".into(), SecretKind::AccessKey)));
+    /// assert!(KeyringEntry { service: "other-app".into(), user: "token https://x.test".into() }.owner().is_none());
+    /// ```
+    pub fn owner(&self) -> Option<(ApiOrigin, SecretKind)> {
+        if self.service != Self::SERVICE {
+            return None;
+        }
+        let (name, origin) = self.user.split_once(' ')?;
+        let kind = [SecretKind::Token, SecretKind::AccessKey].into_iter().find(|kind| kind.field() == name)?;
+        let origin = ApiOrigin::parse(origin)?;
+        // Only the spelling this CLI writes: anything else is not one of ours.
+        (KeyringEntry::of(&origin, kind) == *self).then_some((origin, kind))
     }
 }
 
@@ -66,28 +142,238 @@ pub struct StoredLogin {
     pub scopes: Option<Vec<String>>,
     /// When it was stored, in milliseconds since the Unix epoch.
     pub created_at: Option<u64>,
-    /// Where the token is in the system keyring, when it is kept there.
+    /// The token's keyring entry, when the file says the token is kept there.
     pub token_keyring: Option<KeyringEntry>,
-    /// Where the access key is in the system keyring, when it is kept there.
+    /// The access key's keyring entry, when the file says the key is kept there.
     pub access_key_keyring: Option<KeyringEntry>,
 }
 
 impl StoredLogin {
-    /// Whether it holds a token or an access key, or points to one in the keyring.
+    /// Whether it holds a token or an access key, or says one is in the keyring.
     pub fn has_credential(&self) -> bool {
         self.token.is_some()
             || self.access_key.is_some()
             || self.token_keyring.is_some()
             || self.access_key_keyring.is_some()
     }
+
+    /// Whether it holds a token, or says one is in the keyring.
+    pub fn has_token(&self) -> bool {
+        self.token.is_some() || self.token_keyring.is_some()
+    }
+
+    /// The keyring entry of its secret of `kind`, when the file says it is kept there.
+    pub fn keyring_entry(&self, kind: SecretKind) -> Option<&KeyringEntry> {
+        match kind {
+            SecretKind::Token => self.token_keyring.as_ref(),
+            SecretKind::AccessKey => self.access_key_keyring.as_ref(),
+        }
+    }
 }
 
-/// The contents of a credentials file.
+/// One JSON object's fields in file order, each value as the exact JSON text it had.
+#[derive(Clone, Default)]
+struct Fields(Vec<(String, Box<RawValue>)>);
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|((a, x), (b, y))| a == b && x.get() == y.get())
+    }
+}
+
+impl Fields {
+    /// Reads a JSON document's top-level fields (raw); `None` when it is not an object.
+    fn parse(text: &[u8]) -> Result<Option<Fields>, serde_json::Error> {
+        let mut deserializer = serde_json::Deserializer::from_slice(text);
+        let fields = deserializer.deserialize_any(FieldsVisitor)?;
+        deserializer.end()?;
+        Ok(fields.map(Fields))
+    }
+
+    fn raw(&self, name: &str) -> Option<&RawValue> {
+        self.0.iter().find(|(field, _)| field == name).map(|(_, value)| value.as_ref())
+    }
+
+    /// A field's value, parsed.
+    fn value(&self, name: &str) -> Option<Value> {
+        serde_json::from_str(self.raw(name)?.get()).ok()
+    }
+
+    /// Sets a field in its place, or appends it.
+    fn set(&mut self, name: &str, value: &Value) {
+        if let Ok(raw) = RawValue::from_string(value.to_string()) {
+            self.set_raw(name, raw);
+        }
+    }
+
+    fn set_raw(&mut self, name: &str, raw: Box<RawValue>) {
+        match self.0.iter_mut().find(|(field, _)| field == name) {
+            Some((_, existing)) => *existing = raw,
+            None => self.0.push((name.to_owned(), raw)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<Box<RawValue>> {
+        let index = self.0.iter().position(|(field, _)| field == name)?;
+        Some(self.0.remove(index).1)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds what `lower` has and this lacks: a secret with what goes with it (its
+    /// keyring marker, its scopes) only when this has no such secret at all, so a merged
+    /// login never holds a token and a marker at once; any other field when absent.
+    fn absorb(&mut self, mut lower: Fields) {
+        for group in [&TOKEN_GROUP[..], &ACCESS_KEY_GROUP[..]] {
+            let has_secret = group[..2].iter().any(|name| self.raw(name).is_some());
+            for name in group {
+                match lower.remove(name) {
+                    Some(raw) if !has_secret => self.set_raw(name, raw),
+                    _ => {}
+                }
+            }
+        }
+        for (name, raw) in lower.0 {
+            if self.raw(&name).is_none() {
+                self.0.push((name, raw));
+            }
+        }
+    }
+
+    /// The fields as one compact JSON object, each value as written.
+    fn to_raw(&self) -> Box<RawValue> {
+        RawValue::from_string(object_text(self.0.iter().map(|(name, value)| (name.as_str(), value.get()))))
+            .unwrap_or_else(|_| empty_object())
+    }
+
+    /// A login's secret of `kind`, when it is a usable string.
+    fn secret(&self, kind: SecretKind) -> Option<Secret> {
+        match self.value(kind.field())? {
+            Value::String(text) if !text.trim().is_empty() => Some(Secret::new(text)),
+            _ => None,
+        }
+    }
+
+    fn login(&self, origin: &ApiOrigin) -> StoredLogin {
+        let marked = |kind: SecretKind| self.raw(kind.marker_field()).map(|_| KeyringEntry::of(origin, kind));
+        StoredLogin {
+            token: self.secret(SecretKind::Token),
+            access_key: self.secret(SecretKind::AccessKey),
+            scopes: self.value(field::SCOPES).and_then(|items| {
+                Some(items.as_array()?.iter().filter_map(Value::as_str).map(crate::sanitize_for_display).collect())
+            }),
+            created_at: self.value(field::CREATED_AT).and_then(|value| value.as_u64()),
+            token_keyring: marked(SecretKind::Token),
+            access_key_keyring: marked(SecretKind::AccessKey),
+        }
+    }
+
+    /// Checks the known fields of a login for `origin`.
+    fn check_login(&self, origin: &ApiOrigin) -> Result<(), CredentialsError> {
+        for kind in [SecretKind::Token, SecretKind::AccessKey] {
+            let name = kind.field();
+            match self.value(name) {
+                // An empty one counts as none (a writer may blank a field rather than drop it).
+                None | Some(Value::Null) => {}
+                Some(Value::String(text)) if text.is_empty() => {}
+                Some(Value::String(text)) => check_stored_secret(name, &text)?,
+                Some(_) => return Err(CredentialsError::WrongType { field: name, expected: "a string" }),
+            }
+            if let Some(raw) = self.raw(kind.marker_field()) {
+                check_marker(kind, raw, origin)?;
+            }
+        }
+        match self.value(field::CREATED_AT) {
+            None | Some(Value::Null) | Some(Value::Number(_)) => {}
+            Some(_) => {
+                return Err(CredentialsError::WrongType {
+                    field: field::CREATED_AT,
+                    expected: "milliseconds since 1970",
+                })
+            }
+        }
+        match self.value(field::SCOPES) {
+            None | Some(Value::Null) => Ok(()),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+            Some(_) => Err(CredentialsError::WrongType { field: field::SCOPES, expected: "a list of strings" }),
+        }
+    }
+
+    fn set_marker(&mut self, origin: &ApiOrigin, kind: SecretKind) {
+        let entry = KeyringEntry::of(origin, kind);
+        self.set(kind.marker_field(), &serde_json::json!({ "service": entry.service, "user": entry.user }));
+    }
+
+    fn set_token(&mut self, token: &Secret, scopes: &[String], now_ms: u64) {
+        self.remove(field::TOKEN_KEYRING);
+        self.set(field::TOKEN, &Value::String(token.expose().to_owned()));
+        self.set_token_facts(scopes, now_ms);
+    }
+
+    /// A new token's scopes (none recorded when empty) and time.
+    fn set_token_facts(&mut self, scopes: &[String], now_ms: u64) {
+        if scopes.is_empty() {
+            self.remove(field::SCOPES);
+        } else {
+            self.set(field::SCOPES, &Value::from(scopes.to_vec()));
+        }
+        self.set(field::CREATED_AT, &Value::from(now_ms));
+    }
+
+    /// `created_at`, unless there is one.
+    fn set_created_at_once(&mut self, now_ms: u64) {
+        if self.raw(field::CREATED_AT).is_none() {
+            self.set(field::CREATED_AT, &Value::from(now_ms));
+        }
+    }
+
+    fn set_access_key(&mut self, access_key: &Secret, now_ms: u64) {
+        self.remove(field::ACCESS_KEY_KEYRING);
+        self.set(field::ACCESS_KEY, &Value::String(access_key.expose().to_owned()));
+        self.set_created_at_once(now_ms);
+    }
+
+    fn clear_login(&mut self) {
+        for name in LOGIN_FIELDS {
+            self.remove(name);
+        }
+    }
+
+    /// Forgets one secret (and, for the token, its scopes); the timestamp goes with the
+    /// last secret.
+    fn clear_secret(&mut self, kind: SecretKind) {
+        self.remove(kind.field());
+        self.remove(kind.marker_field());
+        if kind == SecretKind::Token {
+            self.remove(field::SCOPES);
+        }
+        if [field::TOKEN, field::TOKEN_KEYRING, field::ACCESS_KEY, field::ACCESS_KEY_KEYRING]
+            .iter()
+            .all(|name| self.raw(name).is_none())
+        {
+            self.remove(field::CREATED_AT);
+        }
+    }
+}
+
+/// One other API's login.
+#[derive(Clone, PartialEq)]
+struct OriginLogin {
+    origin: ApiOrigin,
+    fields: Fields,
+}
+
+/// The contents of the credentials files.
 ///
 /// A stored credential belongs to one API origin. The top-level `token`, `access_key`,
-/// `scopes` and `created_at` are the default API's (<https://console.skytells.ai>), as the
-/// Node CLI reads and writes them; logins to other APIs sit under `origins`, keyed by
-/// origin, each with the same fields.
+/// `scopes` and `created_at` of `credentials.json` are the default API's
+/// (<https://console.skytells.ai>), as the Node CLI reads and writes them; logins to other
+/// APIs are kept in the [`ORIGINS_FILE`], keyed by origin, each with the same fields. One
+/// origin has one login however its key was written (`HTTPS://X.test:443` is
+/// `https://x.test`): spellings are merged when read, and written once.
 ///
 /// Every field this type does not know (`api_key`, anything a later CLI adds) is kept as
 /// it was, in its place and byte for byte (numbers keep every digit, strings their
@@ -101,20 +387,48 @@ impl StoredLogin {
 /// assert!(written.contains(r#""api_key": "legacy""#));
 /// assert_eq!(Credentials::parse(written.as_bytes()).unwrap(), credentials);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Credentials {
-    /// Every field in file order, each value as the exact JSON text it had.
-    fields: Vec<(String, Box<RawValue>)>,
+    /// credentials.json's fields in file order, without the legacy `origins` field.
+    top: Fields,
+    /// Other APIs' logins, one per origin, in the order first seen.
+    logins: Vec<OriginLogin>,
+    /// Entries of the origins object whose key names no origin: never used, kept.
+    unknown_entries: Vec<(String, Box<RawValue>)>,
+    /// credentials.json had the legacy `origins` field: the next rewrite moves it.
+    legacy_origins: bool,
 }
 
 impl PartialEq for Credentials {
     fn eq(&self, other: &Self) -> bool {
-        self.fields.len() == other.fields.len()
-            && self.fields.iter().zip(&other.fields).all(|((a, x), (b, y))| a == b && x.get() == y.get())
+        self.top == other.top
+            && self.logins == other.logins
+            && self.unknown_entries.len() == other.unknown_entries.len()
+            && self
+                .unknown_entries
+                .iter()
+                .zip(&other.unknown_entries)
+                .all(|((a, x), (b, y))| a == b && x.get() == y.get())
     }
 }
 
 impl Eq for Credentials {}
+
+/// Field names and sizes only: never a value, since values are secrets.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sizes = |fields: &Fields| -> Vec<String> {
+            fields.0.iter().map(|(name, value)| format!("{name}: {} bytes", value.get().len())).collect()
+        };
+        let logins: Vec<(String, Vec<String>)> =
+            self.logins.iter().map(|login| (login.origin.to_string(), sizes(&login.fields))).collect();
+        f.debug_struct("Credentials")
+            .field("fields", &sizes(&self.top))
+            .field("other_apis", &logins)
+            .field("unknown_entries", &self.unknown_entries.len())
+            .finish()
+    }
+}
 
 /// Why a credentials file could not be read. No message includes the file's contents.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,20 +455,58 @@ pub enum CredentialsError {
         /// What it should be.
         expected: &'static str,
     },
-    /// A credential holds characters that cannot be a credential (line breaks, controls).
+    /// A credential holds characters that cannot be a credential (line breaks, controls,
+    /// spaces, anything outside printable ASCII), or nothing.
     #[error("its `{field}` field holds characters no credential has")]
     UnusableCredential {
         /// The field.
         field: &'static str,
     },
-    /// The login stored for another API under `origins` has one of the problems above.
+    /// A keyring marker names an entry other than the one this login's own origin and
+    /// kind derive: another API's secret, or another application's.
+    #[error("its `{field}` field names a keyring entry that is not this login's own")]
+    ForeignKeyringEntry {
+        /// The marker's field.
+        field: &'static str,
+    },
+    /// The login stored for another API has one of the problems above.
     #[error("its login for {origin}: {problem}")]
     InOrigin {
-        /// The origin, as written in the file (sanitized).
+        /// The origin, normalized.
         origin: String,
         /// What is wrong with it.
         problem: Box<CredentialsError>,
     },
+}
+
+/// Checks a secret read from the file or the system keyring, under the file's field name
+/// for it: it must be printable ASCII without spaces (what an `Authorization` header can
+/// carry) and not empty.
+///
+/// ```
+/// use skytells_auth::skytells::check_stored_secret;
+/// assert!(check_stored_secret("token", "sk_pat_abc").is_ok());
+/// assert!(check_stored_secret("token", "sk_pat_a\r\nX-Evil: 1").is_err());
+/// ```
+pub fn check_stored_secret(field: &'static str, text: &str) -> Result<(), CredentialsError> {
+    if text.is_empty() || !is_header_safe(text) {
+        return Err(CredentialsError::UnusableCredential { field });
+    }
+    Ok(())
+}
+
+/// A keyring marker must be the one this CLI writes for `origin` and `kind`.
+fn check_marker(kind: SecretKind, raw: &RawValue, origin: &ApiOrigin) -> Result<(), CredentialsError> {
+    let field = kind.marker_field();
+    let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+    let text = |key: &str| value.get(key)?.as_str().map(str::to_owned);
+    let (Some(service), Some(user)) = (text("service"), text("user")) else {
+        return Err(CredentialsError::WrongType { field, expected: "an object with a `service` and a `user`" });
+    };
+    if (KeyringEntry { service, user }) != KeyringEntry::of(origin, kind) {
+        return Err(CredentialsError::ForeignKeyringEntry { field });
+    }
+    Ok(())
 }
 
 impl Credentials {
@@ -163,83 +515,135 @@ impl Credentials {
         Credentials::default()
     }
 
-    /// Reads a credentials file's bytes. An empty (or all-whitespace) file holds no
+    /// Reads `credentials.json`'s bytes. An empty (or all-whitespace) file holds no
     /// credentials; anything else must be a JSON object whose known fields have the
-    /// right types.
+    /// right types, and whose keyring markers are this login's own. Logins an earlier
+    /// version kept under an `origins` field are read too (and moved to the
+    /// [`ORIGINS_FILE`] by the next rewrite).
     pub fn parse(bytes: &[u8]) -> Result<Self, CredentialsError> {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Credentials::empty());
-        }
-        let not_json = |error: serde_json::Error| CredentialsError::NotJson {
-            // Reading raw values from a slice can only hit end-of-input or syntax errors.
-            problem: match error.classify() {
-                serde_json::error::Category::Eof => "unexpected end of file",
-                _ => "syntax error",
-            },
-            line: error.line(),
-            column: error.column(),
-        };
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let fields = deserializer.deserialize_any(FieldsVisitor).map_err(not_json)?;
-        deserializer.end().map_err(not_json)?;
-        let credentials = Credentials { fields: fields.ok_or(CredentialsError::NotAnObject)? };
-        for name in [field::TOKEN, field::ACCESS_KEY] {
-            match credentials.value(name) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(text)) if is_header_safe(&text) => {}
-                Some(Value::String(_)) => return Err(CredentialsError::UnusableCredential { field: name }),
-                Some(_) => return Err(CredentialsError::WrongType { field: name, expected: "a string" }),
+        let mut top = parse_object(bytes)?;
+        let default = ApiOrigin::default_api();
+        top.check_login(&default)?;
+        let mut credentials = Credentials { top: Fields::default(), ..Credentials::default() };
+        if let Some(legacy) = top.remove(field::LEGACY_ORIGINS) {
+            credentials.legacy_origins = true;
+            if legacy.get() != "null" {
+                let entries =
+                    Fields::parse(legacy.get().as_bytes()).ok().flatten().ok_or(CredentialsError::WrongType {
+                        field: field::LEGACY_ORIGINS,
+                        expected: "an object of API origins",
+                    })?;
+                credentials.take_entries(entries)?;
             }
         }
-        match credentials.value(field::CREATED_AT) {
-            None | Some(Value::Null) | Some(Value::Number(_)) => {}
-            Some(_) => {
-                return Err(CredentialsError::WrongType {
-                    field: field::CREATED_AT,
-                    expected: "milliseconds since 1970",
-                })
+        // The top level wins over any spelling of the default API under `origins`.
+        let merged_default = std::mem::take(&mut credentials.top);
+        credentials.top = top;
+        credentials.top.absorb(merged_default);
+        Ok(credentials)
+    }
+
+    /// Adds the [`ORIGINS_FILE`]'s bytes to what `credentials.json` held. Its logins win
+    /// over those an earlier version left in `credentials.json` for the same origin.
+    ///
+    /// ```
+    /// use skytells_auth::skytells::{ApiOrigin, Credentials};
+    /// let mut credentials = Credentials::parse(br#"{"token":"sk_pat_default"}"#)?;
+    /// credentials.add_origins_file(br#"{"HTTPS://Staging.Example.com:443":{"token":"sk_pat_staging"}}"#)?;
+    /// let staging = ApiOrigin::parse("https://staging.example.com").unwrap();
+    /// assert_eq!(credentials.login_for(&staging).token.unwrap().expose(), "sk_pat_staging");
+    /// assert_eq!(credentials.origins_file_bytes().unwrap(), b"{\n  \"https://staging.example.com\": {\"token\":\"sk_pat_staging\"}\n}\n");
+    /// # Ok::<(), skytells_auth::skytells::CredentialsError>(())
+    /// ```
+    pub fn add_origins_file(&mut self, bytes: &[u8]) -> Result<(), CredentialsError> {
+        let entries = parse_object(bytes)?;
+        let earlier = std::mem::take(&mut self.logins);
+        let earlier_unknown = std::mem::take(&mut self.unknown_entries);
+        self.take_entries(entries)?;
+        for login in earlier {
+            self.merge_login(login.origin, login.fields);
+        }
+        for (key, value) in earlier_unknown {
+            if !self.unknown_entries.iter().any(|(existing, _)| *existing == key) {
+                self.unknown_entries.push((key, value));
             }
         }
-        match credentials.value(field::SCOPES) {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
-            Some(_) => return Err(CredentialsError::WrongType { field: field::SCOPES, expected: "a list of strings" }),
-        }
-        for name in [field::TOKEN_KEYRING, field::ACCESS_KEY_KEYRING] {
-            if credentials.raw(name).is_some() && credentials.keyring_entry(name).is_none() {
-                let expected = "an object with a `service` and a `user`";
-                return Err(CredentialsError::WrongType { field: name, expected });
-            }
-        }
-        // Entries under a key that names no origin are never used, and kept as they are.
-        for (origin, login) in credentials.origin_entries()? {
-            if ApiOrigin::parse(&origin).is_none() {
-                continue;
-            }
-            Credentials::parse(login.get().as_bytes()).map_err(|problem| CredentialsError::InOrigin {
-                origin: crate::sanitize_for_display(&origin),
-                problem: Box::new(problem),
-            })?;
+        Ok(())
+    }
+
+    /// Reads both files: `credentials.json` and, when there is one, the [`ORIGINS_FILE`].
+    pub fn from_files(credentials_json: &[u8], origins_file: Option<&[u8]>) -> Result<Self, CredentialsError> {
+        let mut credentials = Credentials::parse(credentials_json)?;
+        if let Some(bytes) = origins_file {
+            credentials.add_origins_file(bytes)?;
         }
         Ok(credentials)
     }
 
-    /// The file's bytes: an object with one field per line, in their original order,
-    /// every value as it was written (ours as compact JSON), and a final newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        if self.fields.is_empty() {
-            return b"{}\n".to_vec();
+    /// Reads the entries of an origins object, checking each login.
+    fn take_entries(&mut self, entries: Fields) -> Result<(), CredentialsError> {
+        for (key, raw) in entries.0 {
+            // Entries under a key that names no origin are never used, and kept as they are.
+            let Some(origin) = ApiOrigin::parse(&key) else {
+                self.unknown_entries.push((key, raw));
+                continue;
+            };
+            let in_origin =
+                |problem| CredentialsError::InOrigin { origin: origin.to_string(), problem: Box::new(problem) };
+            let login = parse_object(raw.get().as_bytes()).map_err(in_origin)?;
+            login.check_login(&origin).map_err(in_origin)?;
+            self.merge_login(origin, login);
         }
-        let lines: Vec<String> = self
-            .fields
+        Ok(())
+    }
+
+    /// Adds a login; one already there for the same origin keeps what it has.
+    fn merge_login(&mut self, origin: ApiOrigin, fields: Fields) {
+        if origin.is_default() {
+            return self.top.absorb(fields);
+        }
+        match self.logins.iter_mut().find(|login| login.origin == origin) {
+            Some(existing) => existing.fields.absorb(fields),
+            None => self.logins.push(OriginLogin { origin, fields }),
+        }
+    }
+
+    /// `credentials.json`'s bytes: an object with one field per line, in their original
+    /// order, every value as it was written (ours as compact JSON), and a final newline.
+    /// Other APIs' logins are not in it: see [`Credentials::origins_file_bytes`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        pretty_object(self.top.0.iter().map(|(name, value)| (name.as_str(), value.get())))
+    }
+
+    /// The [`ORIGINS_FILE`]'s bytes, one origin per line; `None` when there is nothing to
+    /// keep there (the file is then removed).
+    pub fn origins_file_bytes(&self) -> Option<Vec<u8>> {
+        if self.logins.is_empty() && self.unknown_entries.is_empty() {
+            return None;
+        }
+        let logins: Vec<(&str, Box<RawValue>)> =
+            self.logins.iter().map(|login| (login.origin.as_str(), login.fields.to_raw())).collect();
+        let entries = logins
             .iter()
-            .map(|(name, value)| format!("  {}: {}", Value::String(name.clone()), value.get()))
-            .collect();
-        format!("{{\n{}\n}}\n", lines.join(",\n")).into_bytes()
+            .map(|(origin, raw)| (*origin, raw.get()))
+            .chain(self.unknown_entries.iter().map(|(key, raw)| (key.as_str(), raw.get())));
+        Some(pretty_object(entries))
+    }
+
+    /// Whether `credentials.json` held logins in the legacy `origins` field, which the
+    /// next rewrite moves to the [`ORIGINS_FILE`].
+    pub fn has_legacy_origins(&self) -> bool {
+        self.legacy_origins
+    }
+
+    /// Whether `credentials.json` would hold nothing (it is then removed rather than
+    /// left as an empty object).
+    pub fn credentials_json_is_empty(&self) -> bool {
+        self.top.is_empty()
     }
 
     /// The login stored for `origin`: the top-level fields for the default API, its entry
-    /// under `origins` for any other.
+    /// in the [`ORIGINS_FILE`] for any other.
     ///
     /// ```
     /// use skytells_auth::skytells::{ApiBase, Credentials};
@@ -253,33 +657,29 @@ impl Credentials {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn login_for(&self, origin: &ApiOrigin) -> StoredLogin {
-        let read = |credentials: &Credentials| StoredLogin {
-            token: credentials.token(),
-            access_key: credentials.access_key(),
-            scopes: credentials.scopes(),
-            created_at: credentials.created_at(),
-            token_keyring: credentials.keyring_entry(field::TOKEN_KEYRING),
-            access_key_keyring: credentials.keyring_entry(field::ACCESS_KEY_KEYRING),
-        };
         if origin.is_default() {
-            return read(self);
+            return self.top.login(origin);
         }
-        self.entry(origin).map(|(_, login)| read(&login)).unwrap_or_default()
+        self.logins
+            .iter()
+            .find(|login| login.origin == *origin)
+            .map(|login| login.fields.login(origin))
+            .unwrap_or_default()
     }
 
-    /// Every origin with a stored token or access key: the default API first (when the
-    /// top-level fields hold one), then the others in file order.
+    /// Every origin with a stored token or access key (or a marker for one): the default
+    /// API first, then the others in file order.
     pub fn logged_in_origins(&self) -> Vec<ApiOrigin> {
-        let default = ApiBase::default().origin();
+        let default = ApiOrigin::default_api();
+        let mut seen = HashSet::new();
         let mut origins = Vec::new();
-        if self.login_for(&default).has_credential() {
-            origins.push(default.clone());
+        if self.top.login(&default).has_credential() {
+            seen.insert(default.clone());
+            origins.push(default);
         }
-        for (key, _) in self.origin_entries().unwrap_or_default() {
-            if let Some(origin) = ApiOrigin::parse(&key) {
-                if !origin.is_default() && !origins.contains(&origin) && self.login_for(&origin).has_credential() {
-                    origins.push(origin);
-                }
+        for login in &self.logins {
+            if login.fields.login(&login.origin).has_credential() && seen.insert(login.origin.clone()) {
+                origins.push(login.origin.clone());
             }
         }
         origins
@@ -297,32 +697,27 @@ impl Credentials {
     }
 
     /// Records that `origin`'s token (with its scopes, from a login at `now_ms`) is kept in
-    /// the system keyring at `entry`; the file keeps only that marker, never the token.
-    pub fn set_token_in_keyring_for(
-        &mut self,
-        origin: &ApiOrigin,
-        entry: &KeyringEntry,
-        scopes: &[String],
-        now_ms: u64,
-    ) {
+    /// the system keyring, at the entry [`KeyringEntry::of`] derives; the file keeps only
+    /// that marker, never the token.
+    pub fn set_token_in_keyring_for(&mut self, origin: &ApiOrigin, scopes: &[String], now_ms: u64) {
         self.change_login(origin, |login| {
             login.remove(field::TOKEN);
-            login.set_keyring_entry(field::TOKEN_KEYRING, entry);
+            login.set_marker(origin, SecretKind::Token);
             login.set_token_facts(scopes, now_ms);
         });
     }
 
     /// Records that `origin`'s access key, linked at `now_ms`, is kept in the system
-    /// keyring at `entry`.
-    pub fn set_access_key_in_keyring_for(&mut self, origin: &ApiOrigin, entry: &KeyringEntry, now_ms: u64) {
+    /// keyring.
+    pub fn set_access_key_in_keyring_for(&mut self, origin: &ApiOrigin, now_ms: u64) {
         self.change_login(origin, |login| {
             login.remove(field::ACCESS_KEY);
-            login.set_keyring_entry(field::ACCESS_KEY_KEYRING, entry);
+            login.set_marker(origin, SecretKind::AccessKey);
             login.set_created_at_once(now_ms);
         });
     }
 
-    /// Every keyring entry the file points to, for any API.
+    /// Every keyring entry the files say holds a secret, for any API.
     pub fn keyring_entries(&self) -> Vec<KeyringEntry> {
         self.logged_in_origins()
             .iter()
@@ -334,198 +729,119 @@ impl Credentials {
 
     /// Forgets `origin`'s login; the other origins' and unknown fields stay.
     pub fn clear_login_for(&mut self, origin: &ApiOrigin) {
-        self.change_login(origin, Credentials::clear_login);
+        self.change_login(origin, Fields::clear_login);
     }
 
-    /// Forgets every origin's login. Unknown fields stay.
+    /// Forgets one secret of `origin`'s login (the token with its scopes, or the access
+    /// key); the rest of the login stays.
+    pub fn clear_secret_for(&mut self, origin: &ApiOrigin, kind: SecretKind) {
+        self.change_login(origin, |login| login.clear_secret(kind));
+    }
+
+    /// Forgets every origin's login. Unknown fields of `credentials.json` stay.
     pub fn clear_all_logins(&mut self) {
-        self.clear_login();
-        self.remove(field::ORIGINS);
+        self.top.clear_login();
+        self.logins.clear();
+        self.unknown_entries.clear();
     }
 
     /// The stored personal access token for the default API (the top-level field).
     pub fn token(&self) -> Option<Secret> {
-        self.secret(field::TOKEN)
+        self.top.secret(SecretKind::Token)
     }
 
     /// The stored project access key for the default API (the top-level field).
     pub fn access_key(&self) -> Option<Secret> {
-        self.secret(field::ACCESS_KEY)
+        self.top.secret(SecretKind::AccessKey)
     }
 
-    /// When the credentials were created, in milliseconds since the Unix epoch.
+    /// When the default API's credentials were created, in milliseconds since the Unix
+    /// epoch.
     pub fn created_at(&self) -> Option<u64> {
-        self.value(field::CREATED_AT)?.as_u64()
+        self.top.value(field::CREATED_AT)?.as_u64()
     }
 
-    /// The scopes granted to the stored token, when the login that stored it knew them.
+    /// The scopes granted to the default API's stored token, when the login that stored
+    /// it knew them.
     pub fn scopes(&self) -> Option<Vec<String>> {
-        let items = self.value(field::SCOPES)?;
-        Some(items.as_array()?.iter().filter_map(Value::as_str).map(crate::sanitize_for_display).collect())
+        self.top.login(&ApiOrigin::default_api()).scopes
     }
 
     /// Stores a new token (and its scopes) for the default API from a login at `now_ms`
     /// since the Unix epoch. The access key and unknown fields stay.
     pub fn set_token(&mut self, token: &Secret, scopes: &[String], now_ms: u64) {
-        self.remove(field::TOKEN_KEYRING);
-        self.set(field::TOKEN, &Value::String(token.expose().to_owned()));
-        self.set_token_facts(scopes, now_ms);
-    }
-
-    /// A new token's scopes (none recorded when empty) and time.
-    fn set_token_facts(&mut self, scopes: &[String], now_ms: u64) {
-        if scopes.is_empty() {
-            self.remove(field::SCOPES);
-        } else {
-            self.set(field::SCOPES, &Value::from(scopes.to_vec()));
-        }
-        self.set(field::CREATED_AT, &Value::from(now_ms));
-    }
-
-    /// `created_at`, unless the file has one.
-    fn set_created_at_once(&mut self, now_ms: u64) {
-        if self.raw(field::CREATED_AT).is_none() {
-            self.set(field::CREATED_AT, &Value::from(now_ms));
-        }
+        self.top.set_token(token, scopes, now_ms);
     }
 
     /// Stores a project access key for the default API linked at `now_ms`. The token and
-    /// unknown fields stay;
-    /// `created_at` is set only if the file had none.
+    /// unknown fields stay; `created_at` is set only if the file had none.
     pub fn set_access_key(&mut self, access_key: &Secret, now_ms: u64) {
-        self.remove(field::ACCESS_KEY_KEYRING);
-        self.set(field::ACCESS_KEY, &Value::String(access_key.expose().to_owned()));
-        self.set_created_at_once(now_ms);
+        self.top.set_access_key(access_key, now_ms);
     }
 
     /// Forgets the default API's login: token, access key, scopes and timestamp. Other
     /// origins' logins and unknown fields stay.
     pub fn clear_login(&mut self) {
-        for name in [
-            field::TOKEN,
-            field::ACCESS_KEY,
-            field::SCOPES,
-            field::CREATED_AT,
-            field::TOKEN_KEYRING,
-            field::ACCESS_KEY_KEYRING,
-        ] {
-            self.remove(name);
-        }
+        self.top.clear_login();
     }
 
-    /// Whether nothing at all is stored.
+    /// Whether nothing at all is stored, in either file.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
-    /// The `origins` object's entries, raw, in file order (none when there is no such
-    /// field); an error when it is there but not an object.
-    fn origin_entries(&self) -> Result<Vec<(String, Box<RawValue>)>, CredentialsError> {
-        let not_an_object = CredentialsError::WrongType { field: field::ORIGINS, expected: "an object of API origins" };
-        match self.raw(field::ORIGINS) {
-            None => Ok(Vec::new()),
-            Some(raw) if raw.get() == "null" => Ok(Vec::new()),
-            Some(raw) => {
-                let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-                deserializer.deserialize_any(FieldsVisitor).ok().flatten().ok_or(not_an_object)
-            }
-        }
-    }
-
-    /// `origin`'s entry under `origins`: its key as written, and its fields.
-    fn entry(&self, origin: &ApiOrigin) -> Option<(String, Credentials)> {
-        self.origin_entries().unwrap_or_default().into_iter().find_map(|(key, raw)| {
-            let login = Credentials::parse(raw.get().as_bytes()).ok()?;
-            (ApiOrigin::parse(&key).as_ref() == Some(origin)).then_some((key, login))
-        })
+        self.top.is_empty() && self.logins.is_empty() && self.unknown_entries.is_empty()
     }
 
     /// Applies `change` to `origin`'s login: the top level for the default API, its
-    /// entry under `origins` (created, or removed once empty) for any other.
-    fn change_login(&mut self, origin: &ApiOrigin, change: impl FnOnce(&mut Credentials)) {
+    /// entry among the other APIs' (created, or removed once empty) for any other.
+    fn change_login(&mut self, origin: &ApiOrigin, change: impl FnOnce(&mut Fields)) {
         if origin.is_default() {
-            return change(self);
+            return change(&mut self.top);
         }
-        let mut entries = self.origin_entries().unwrap_or_default();
-        let (key, mut login) = self.entry(origin).unwrap_or_else(|| (origin.as_str().to_owned(), Credentials::empty()));
-        change(&mut login);
-        let position = entries.iter().position(|(name, _)| *name == key);
-        match (position, login.is_empty()) {
-            (Some(index), true) => {
-                entries.remove(index);
+        let index = match self.logins.iter().position(|login| login.origin == *origin) {
+            Some(index) => index,
+            None => {
+                self.logins.push(OriginLogin { origin: origin.clone(), fields: Fields::default() });
+                self.logins.len() - 1
             }
-            (Some(index), false) => entries[index].1 = login.to_raw(),
-            (None, false) => entries.push((key, login.to_raw())),
-            (None, true) => {}
-        }
-        if entries.is_empty() {
-            self.remove(field::ORIGINS);
-        } else {
-            let members: Vec<String> = entries
-                .iter()
-                .map(|(name, value)| format!("{}:{}", Value::String(name.clone()), value.get()))
-                .collect();
-            if let Ok(raw) = RawValue::from_string(format!("{{{}}}", members.join(","))) {
-                self.set_raw(field::ORIGINS, raw);
-            }
+        };
+        change(&mut self.logins[index].fields);
+        if self.logins[index].fields.is_empty() {
+            self.logins.remove(index);
         }
     }
+}
 
-    /// The fields as one compact JSON object, each value as written.
-    fn to_raw(&self) -> Box<RawValue> {
-        let members: Vec<String> = self
-            .fields
-            .iter()
-            .map(|(name, value)| format!("{}:{}", Value::String(name.clone()), value.get()))
-            .collect();
-        RawValue::from_string(format!("{{{}}}", members.join(","))).unwrap_or_else(|_| empty_object())
+/// A file's fields: an empty (or all-whitespace) file has none.
+fn parse_object(bytes: &[u8]) -> Result<Fields, CredentialsError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Fields::default());
     }
+    let not_json = |error: serde_json::Error| CredentialsError::NotJson {
+        // Reading raw values from a slice can only hit end-of-input or syntax errors.
+        problem: match error.classify() {
+            serde_json::error::Category::Eof => "unexpected end of file",
+            _ => "syntax error",
+        },
+        line: error.line(),
+        column: error.column(),
+    };
+    Fields::parse(bytes).map_err(not_json)?.ok_or(CredentialsError::NotAnObject)
+}
 
-    /// A keyring marker field, when it is a well-formed one.
-    fn keyring_entry(&self, name: &str) -> Option<KeyringEntry> {
-        let value = self.value(name)?;
-        let text =
-            |key: &str| value.get(key)?.as_str().filter(|text| !text.is_empty() && !text.chars().any(char::is_control));
-        Some(KeyringEntry { service: text("service")?.to_owned(), user: text("user")?.to_owned() })
-    }
+/// `{"name":value,...}` with each value as given.
+fn object_text<'a>(members: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let members: Vec<String> =
+        members.map(|(name, value)| format!("{}:{value}", Value::String(name.to_owned()))).collect();
+    format!("{{{}}}", members.join(","))
+}
 
-    fn set_keyring_entry(&mut self, name: &str, entry: &KeyringEntry) {
-        self.set(name, &serde_json::json!({ "service": entry.service, "user": entry.user }));
+/// An object with one member per line and a final newline; `{}` when empty.
+fn pretty_object<'a>(members: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<u8> {
+    let lines: Vec<String> =
+        members.map(|(name, value)| format!("  {}: {value}", Value::String(name.to_owned()))).collect();
+    if lines.is_empty() {
+        return b"{}\n".to_vec();
     }
-
-    fn secret(&self, name: &str) -> Option<Secret> {
-        match self.value(name)? {
-            Value::String(text) if !text.trim().is_empty() => Some(Secret::new(text)),
-            _ => None,
-        }
-    }
-
-    fn raw(&self, name: &str) -> Option<&RawValue> {
-        self.fields.iter().find(|(field, _)| field == name).map(|(_, value)| value.as_ref())
-    }
-
-    /// A known field's value, parsed.
-    fn value(&self, name: &str) -> Option<Value> {
-        serde_json::from_str(self.raw(name)?.get()).ok()
-    }
-
-    /// Sets a field in its place, or appends it.
-    fn set(&mut self, name: &str, value: &Value) {
-        if let Ok(raw) = RawValue::from_string(value.to_string()) {
-            self.set_raw(name, raw);
-        }
-    }
-
-    fn set_raw(&mut self, name: &str, raw: Box<RawValue>) {
-        match self.fields.iter_mut().find(|(field, _)| field == name) {
-            Some((_, existing)) => *existing = raw,
-            None => self.fields.push((name.to_owned(), raw)),
-        }
-    }
-
-    fn remove(&mut self, name: &str) {
-        self.fields.retain(|(field, _)| field != name);
-    }
+    format!("{{\n{}\n}}\n", lines.join(",\n")).into_bytes()
 }
 
 /// Reads a JSON document into its top-level fields (raw), or `None` when it is not an
@@ -541,10 +857,15 @@ impl<'de> Visitor<'de> for FieldsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields: Vec<(String, Box<RawValue>)> = Vec::new();
+        // Names seen, so that a file with thousands of fields stays linear.
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         while let Some((name, value)) = map.next_entry::<String, Box<RawValue>>()? {
-            match fields.iter_mut().find(|(field, _)| *field == name) {
-                Some((_, existing)) => *existing = value,
-                None => fields.push((name, value)),
+            match seen.get(&name) {
+                Some(&index) => fields[index].1 = value,
+                None => {
+                    seen.insert(name.clone(), fields.len());
+                    fields.push((name, value));
+                }
             }
         }
         Ok(Some(fields))
@@ -606,6 +927,7 @@ mod tests {
             rewritten,
             "{\n  \"token\": \"sk_pat_a\",\n  \"access_key\": \"sk_proj_c\",\n  \"api_key\": \"k\",\n  \"created_at\": 1776076200000,\n  \"future\": {\"x\":[1,2]}\n}\n"
         );
+        assert_eq!(credentials.origins_file_bytes(), None);
     }
 
     #[test]
@@ -659,37 +981,96 @@ mod tests {
         ApiOrigin::parse(url).unwrap()
     }
 
+    fn files(credentials: &Credentials) -> (String, Option<String>) {
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        (text(credentials.to_bytes()), credentials.origins_file_bytes().map(text))
+    }
+
+    fn reread(credentials: &Credentials) -> Credentials {
+        Credentials::from_files(&credentials.to_bytes(), credentials.origins_file_bytes().as_deref()).unwrap()
+    }
+
     #[test]
-    fn other_origins_logins_sit_under_origins_and_keep_their_unknown_fields() {
-        let original = br#"{"token":"sk_pat_default","origins":{"HTTPS://Staging.Example.com:443":{"token":"sk_pat_s","note":{ "kept" :1}},"odd key":5}}"#;
-        let mut credentials = Credentials::parse(original).unwrap();
+    fn other_origins_logins_live_in_their_own_file_and_keep_their_unknown_fields() {
+        let mut credentials = Credentials::parse(br#"{"token":"sk_pat_default","api_key":"k"}"#).unwrap();
+        credentials
+            .add_origins_file(
+                br#"{"https://staging.example.com":{"token":"sk_pat_s","note":{ "kept" :1}},"odd key":5}"#,
+            )
+            .unwrap();
         let staging = origin("https://staging.example.com");
-        assert_eq!(credentials.login_for(&staging).token.unwrap().expose(), "sk_pat_s", "keys are compared as origins");
-        assert_eq!(credentials.logged_in_origins(), [ApiBase::default().origin(), staging.clone()]);
+        assert_eq!(credentials.login_for(&staging).token.unwrap().expose(), "sk_pat_s");
+        assert_eq!(credentials.logged_in_origins(), [ApiOrigin::default_api(), staging.clone()]);
 
         credentials.set_access_key_for(&staging, &Secret::new("sk_proj_s"), 7);
         let local = origin("http://127.0.0.1:8787");
         credentials.set_token_for(&local, &Secret::new("sk_pat_l"), &["inference".into()], 9);
-        let written = String::from_utf8(credentials.to_bytes()).unwrap();
-        assert!(written.contains(r#""HTTPS://Staging.Example.com:443":{"token":"sk_pat_s","note":{ "kept" :1},"access_key":"sk_proj_s","created_at":7}"#), "{written}");
-        assert!(written.contains(r#""odd key":5"#), "{written}");
+        let (main, others) = files(&credentials);
+        assert_eq!(main, "{\n  \"token\": \"sk_pat_default\",\n  \"api_key\": \"k\"\n}\n", "nothing of other APIs");
+        let others = others.unwrap();
+        assert!(others.contains(r#""https://staging.example.com": {"token":"sk_pat_s","note":{ "kept" :1},"access_key":"sk_proj_s","created_at":7}"#), "{others}");
+        assert!(others.contains(r#""odd key": 5"#), "{others}");
         assert!(
-            written.contains(r#""http://127.0.0.1:8787":{"token":"sk_pat_l","scopes":["inference"],"created_at":9}"#),
-            "{written}"
+            others.contains(r#""http://127.0.0.1:8787": {"token":"sk_pat_l","scopes":["inference"],"created_at":9}"#),
+            "{others}"
         );
-        assert!(written.starts_with("{\n  \"token\": \"sk_pat_default\""), "{written}");
-        assert_eq!(Credentials::parse(written.as_bytes()).unwrap(), credentials);
+        assert_eq!(reread(&credentials), credentials);
 
         credentials.clear_login_for(&staging);
-        let written = String::from_utf8(credentials.to_bytes()).unwrap();
-        assert!(written.contains(r#""HTTPS://Staging.Example.com:443":{"note":{ "kept" :1}}"#), "{written}");
-        assert_eq!(credentials.logged_in_origins(), [ApiBase::default().origin(), local.clone()]);
+        let others = files(&credentials).1.unwrap();
+        assert!(others.contains(r#""https://staging.example.com": {"note":{ "kept" :1}}"#), "{others}");
+        assert_eq!(credentials.logged_in_origins(), [ApiOrigin::default_api(), local.clone()]);
         credentials.clear_login_for(&local);
-        assert!(!String::from_utf8(credentials.to_bytes()).unwrap().contains("127.0.0.1"), "an emptied login goes");
+        assert!(!files(&credentials).1.unwrap().contains("127.0.0.1"), "an emptied login goes");
         assert_eq!(credentials.token().unwrap().expose(), "sk_pat_default", "the default API's login stayed");
         credentials.clear_all_logins();
         assert!(credentials.logged_in_origins().is_empty());
-        assert!(!String::from_utf8(credentials.to_bytes()).unwrap().contains("origins"));
+        assert_eq!(files(&credentials), ("{\n  \"api_key\": \"k\"\n}\n".to_owned(), None));
+    }
+
+    #[test]
+    fn logins_an_earlier_version_kept_in_credentials_json_are_read_and_moved_out() {
+        let legacy = br#"{"token":"sk_pat_default","origins":{"https://staging.example.com":{"token":"sk_pat_old","access_key":"sk_proj_old"},"x":1}}"#;
+        let mut credentials = Credentials::parse(legacy).unwrap();
+        assert!(credentials.has_legacy_origins());
+        let staging = origin("https://staging.example.com");
+        assert_eq!(credentials.login_for(&staging).token.unwrap().expose(), "sk_pat_old");
+        // The origins file, when there is one, wins for the same origin.
+        credentials.add_origins_file(br#"{"https://staging.example.com":{"token":"sk_pat_new"}}"#).unwrap();
+        let login = credentials.login_for(&staging);
+        assert_eq!(login.token.unwrap().expose(), "sk_pat_new");
+        assert_eq!(login.access_key.unwrap().expose(), "sk_proj_old", "what only the old place had is kept");
+        let (main, others) = files(&credentials);
+        assert_eq!(main, "{\n  \"token\": \"sk_pat_default\"\n}\n");
+        assert_eq!(
+            others.unwrap(),
+            "{\n  \"https://staging.example.com\": {\"token\":\"sk_pat_new\",\"access_key\":\"sk_proj_old\"},\n  \"x\": 1\n}\n"
+        );
+        assert!(!reread(&credentials).has_legacy_origins());
+    }
+
+    #[test]
+    fn one_origin_written_several_ways_is_one_login() {
+        let mut credentials = Credentials::parse(br#"{"api_key":"k"}"#).unwrap();
+        credentials
+            .add_origins_file(
+                br#"{"HTTPS://Staging.Example.com:443":{"token":"sk_pat_first"},"https://staging.example.com/":{"token":"sk_pat_second","access_key":"sk_proj_k"},"https://CONSOLE.skytells.ai:443":{"token":"sk_pat_default"}}"#,
+            )
+            .unwrap();
+        let staging = origin("https://staging.example.com");
+        let login = credentials.login_for(&staging);
+        assert_eq!((login.token.unwrap().expose(), login.access_key.unwrap().expose()), ("sk_pat_first", "sk_proj_k"));
+        assert_eq!(credentials.token().unwrap().expose(), "sk_pat_default", "the default API's spelling is its login");
+        assert_eq!(credentials.logged_in_origins(), [ApiOrigin::default_api(), staging.clone()]);
+        let (main, others) = files(&credentials);
+        assert_eq!(
+            others.unwrap(),
+            "{\n  \"https://staging.example.com\": {\"token\":\"sk_pat_first\",\"access_key\":\"sk_proj_k\"}\n}\n"
+        );
+        assert!(main.contains("sk_pat_default"));
+        credentials.clear_login_for(&staging);
+        credentials.clear_login_for(&ApiOrigin::default_api());
+        assert_eq!(files(&credentials), ("{\n  \"api_key\": \"k\"\n}\n".to_owned(), None), "every spelling went");
     }
 
     #[test]
@@ -698,28 +1079,28 @@ mod tests {
         let entry = KeyringEntry::for_origin(&staging, false);
         let mut credentials = Credentials::parse(br#"{"api_key":"legacy"}"#).unwrap();
         credentials.set_token_for(&staging, &Secret::new("sk_pat_plain"), &[], 1);
-        credentials.set_token_in_keyring_for(&staging, &entry, &["inference".into()], 2);
-        let written = String::from_utf8(credentials.to_bytes()).unwrap();
-        assert!(!written.contains("sk_pat_plain"), "{written}");
-        let login = Credentials::parse(written.as_bytes()).unwrap().login_for(&staging);
+        credentials.set_token_in_keyring_for(&staging, &["inference".into()], 2);
+        let (main, others) = files(&credentials);
+        assert!(!main.contains("sk_pat_plain") && !others.as_deref().unwrap().contains("sk_pat_plain"));
+        let login = reread(&credentials).login_for(&staging);
         assert_eq!((login.token.as_ref(), login.token_keyring.as_ref()), (None, Some(&entry)));
         assert_eq!(login.scopes, Some(vec!["inference".to_owned()]));
-        assert!(login.has_credential());
+        assert!(login.has_credential() && login.has_token());
         assert_eq!(credentials.keyring_entries(), std::slice::from_ref(&entry));
 
         credentials.set_token_for(&staging, &Secret::new("sk_pat_back"), &[], 3);
         let login = credentials.login_for(&staging);
         assert_eq!((login.token.unwrap().expose(), login.token_keyring), ("sk_pat_back", None));
-        credentials.set_access_key_in_keyring_for(&ApiBase::default().origin(), &entry, 4);
+        credentials.set_access_key_in_keyring_for(&ApiOrigin::default_api(), 4);
         assert_eq!(credentials.access_key(), None);
+        assert_eq!(
+            credentials.login_for(&ApiOrigin::default_api()).access_key_keyring,
+            Some(KeyringEntry::for_origin(&ApiOrigin::default_api(), true))
+        );
         credentials.clear_all_logins();
         assert_eq!(credentials.to_bytes(), b"{\n  \"api_key\": \"legacy\"\n}\n");
 
-        for broken in [
-            r#"{"token_keyring":"skytells-cli"}"#,
-            r#"{"token_keyring":{"service":"s"}}"#,
-            r#"{"token_keyring":{"service":"s","user":"a\nb"}}"#,
-        ] {
+        for broken in [r#"{"token_keyring":"skytells-cli"}"#, r#"{"token_keyring":{"service":"s"}}"#] {
             let error = Credentials::parse(broken.as_bytes()).unwrap_err();
             assert!(
                 error.to_string().starts_with("its `token_keyring` field should be an object"),
@@ -729,15 +1110,64 @@ mod tests {
     }
 
     #[test]
+    fn a_keyring_marker_naming_anything_but_the_logins_own_entry_is_refused() {
+        let foreign = [
+            // Another API's token, another application's item, the key's entry for the token.
+            r#"{"token_keyring":{"service":"skytells-cli","user":"token https://staging.example.com"}}"#,
+            r#"{"token_keyring":{"service":"gh:github.com","user":"ada"}}"#,
+            r#"{"token_keyring":{"service":"skytells-cli","user":"access_key https://console.skytells.ai"}}"#,
+            r#"{"access_key_keyring":{"service":"skytells-cli","user":"access_key HTTPS://console.skytells.ai"}}"#,
+        ];
+        for file in foreign {
+            let error = Credentials::parse(file.as_bytes()).unwrap_err();
+            assert!(matches!(error, CredentialsError::ForeignKeyringEntry { .. }), "{file}: {error}");
+            assert!(error.to_string().ends_with("names a keyring entry that is not this login's own"), "{error}");
+        }
+        let mut credentials = Credentials::empty();
+        let error = credentials
+            .add_origins_file(
+                br#"{"https://b.test":{"token_keyring":{"service":"skytells-cli","user":"token https://a.test"}}}"#,
+            )
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "its login for https://b.test: its `token_keyring` field names a keyring entry that is not this login's own"
+        );
+        // The entry for a spelling of the origin is derived from the origin itself.
+        credentials
+            .add_origins_file(
+                br#"{"HTTPS://B.test:443":{"token_keyring":{"service":"skytells-cli","user":"token https://b.test"}}}"#,
+            )
+            .unwrap();
+        assert_eq!(credentials.keyring_entries(), [KeyringEntry::for_origin(&origin("https://b.test"), false)]);
+    }
+
+    #[test]
+    fn keyring_entries_know_their_owner_only_in_the_spelling_this_cli_writes() {
+        let staging = origin("https://staging.example.com");
+        for kind in [SecretKind::Token, SecretKind::AccessKey] {
+            assert_eq!(KeyringEntry::of(&staging, kind).owner(), Some((staging.clone(), kind)));
+        }
+        for (service, user) in [
+            ("skytells-cli", "token HTTPS://staging.example.com"),
+            ("skytells-cli", "api_key https://staging.example.com"),
+            ("skytells-cli", "token"),
+            ("other", "token https://staging.example.com"),
+        ] {
+            assert_eq!(KeyringEntry { service: service.into(), user: user.into() }.owner(), None, "{user}");
+        }
+    }
+
+    #[test]
     fn a_broken_login_for_another_origin_is_named_without_its_contents() {
-        let error = Credentials::parse(br#"{"origins":{"https://x.test":{"token":"a\nb"}}}"#).unwrap_err();
+        let error = Credentials::from_files(b"{}", Some(br#"{"https://x.test":{"token":"a\nb"}}"#)).unwrap_err();
         assert_eq!(
             error.to_string(),
             "its login for https://x.test: its `token` field holds characters no credential has"
         );
         let error = Credentials::parse(br#"{"origins":["https://x.test"]}"#).unwrap_err();
         assert_eq!(error, CredentialsError::WrongType { field: "origins", expected: "an object of API origins" });
-        assert!(Credentials::parse(br#"{"origins":{"https://x.test":"sk_pat_secret"}}"#)
+        assert!(Credentials::from_files(b"", Some(br#"{"https://x.test":"sk_pat_secret"}"#))
             .unwrap_err()
             .to_string()
             .ends_with("it is JSON but not an object"));
@@ -749,5 +1179,29 @@ mod tests {
         let mut credentials = Credentials::parse(br#"{"token":"t","api_key":"k","scopes":["a"]}"#).unwrap();
         credentials.clear_login();
         assert_eq!(credentials.to_bytes(), b"{\n  \"api_key\": \"k\"\n}\n");
+    }
+
+    #[test]
+    fn one_secret_can_go_and_the_other_stays() {
+        let mut credentials =
+            Credentials::parse(br#"{"token":"sk_pat_t","scopes":["a"],"access_key":"sk_proj_k","created_at":1}"#)
+                .unwrap();
+        credentials.clear_secret_for(&ApiOrigin::default_api(), SecretKind::Token);
+        assert_eq!(credentials.to_bytes(), b"{\n  \"access_key\": \"sk_proj_k\",\n  \"created_at\": 1\n}\n");
+        credentials.clear_secret_for(&ApiOrigin::default_api(), SecretKind::AccessKey);
+        assert!(credentials.is_empty());
+    }
+
+    #[test]
+    fn debug_shows_field_names_and_sizes_never_values() {
+        let credentials = Credentials::from_files(
+            br#"{"token":"sk_pat_secret1","api_key":"hunter2"}"#,
+            Some(br#"{"https://x.test":{"access_key":"sk_proj_secret2"}}"#),
+        )
+        .unwrap();
+        for shown in [format!("{credentials:?}"), format!("{credentials:#?}")] {
+            assert!(!shown.contains("secret") && !shown.contains("hunter") && !shown.contains("sk_"), "{shown}");
+            assert!(shown.contains("token: 16 bytes") && shown.contains("https://x.test"), "{shown}");
+        }
     }
 }

@@ -30,7 +30,9 @@ mod scopes;
 
 pub use api::{FetchIdentity, Identity, Project, VerifyAccessKey, VerifyToken};
 pub use config::{ApiBase, ApiConfig, ApiOrigin, ApiUrlError, ClientInfo, Dialect, Endpoints, DEFAULT_API_URL};
-pub use credentials::{Credentials, CredentialsError, KeyringEntry, StoredLogin};
+pub use credentials::{
+    check_stored_secret, Credentials, CredentialsError, KeyringEntry, SecretKind, StoredLogin, ORIGINS_FILE,
+};
 pub use error::{classify_failure, ApiError, CredentialKind, MissingCredential, TOKENS_PAGE};
 pub use formats::{AccessKey, FormatError, PersonalAccessToken, ACCESS_KEY_PREFIX, TOKEN_PREFIX};
 pub use resolve::{

@@ -1,33 +1,46 @@
 //! The system keyring as a place for a secret: Secret Service on Linux and the other
-//! Unix desktops, the Keychain on macOS, the Credential Manager on Windows. Every
-//! operation runs on its own thread under a deadline, so a locked keyring, a missing
-//! D-Bus session or a provider that never answers is an error within seconds, never a
-//! hang. (The thread of an operation that timed out is left to finish or to be ended
-//! with the process.)
+//! Unix desktops, the Keychain on macOS, the Credential Manager on Windows.
+//!
+//! [`Keyring`] is what the store needs of one; [`SystemKeyring`] (cargo feature
+//! `keyring`) is the operating system's. Every operation of [`SystemKeyring`] runs on its
+//! own thread under a deadline, so a locked keyring, a missing D-Bus session or a
+//! provider that never answers is an error within seconds, never a hang. (The thread of
+//! an operation that timed out is left to finish or to be ended with the process.)
+//!
+//! The store never reads, writes or deletes any entry but the one it derives from a
+//! login's own origin and kind ([`KeyringEntry::of`]); the credentials file only says
+//! *that* a secret is in the keyring.
 //!
 //! ```no_run
-//! use skytells_auth::skytells::{ApiBase, KeyringEntry};
+//! # #[cfg(feature = "keyring")] {
+//! use std::sync::Arc;
+//! use skytells_auth::skytells::{ApiOrigin, SecretKind};
 //! use skytells_auth::Secret;
 //! use skytells_auth_store::keyring::SystemKeyring;
+//! use skytells_auth_store::{CredentialStore, NewSecret, Placement};
 //!
-//! let keyring = SystemKeyring::new();
-//! let entry = KeyringEntry::for_origin(&ApiBase::default().origin(), false);
-//! keyring.store(&entry, "Skytells CLI token", &Secret::new("sk_pat_..."))?;
-//! assert!(keyring.read(&entry)?.is_some());
-//! keyring.delete(&entry)?;
-//! # Ok::<(), skytells_auth_store::keyring::KeyringError>(())
+//! let store = CredentialStore::new("/home/ada/.config/skytells/credentials.json")
+//!     .with_keyring(Arc::new(SystemKeyring::new()));
+//! let origin = ApiOrigin::default_api();
+//! let token = Secret::new(format!("sk_pat_{}", "ab".repeat(32)));
+//! store.save(&origin, NewSecret::token(&token, &[]), Placement::Keyring, 1_776_076_200_000)?;
+//! assert_eq!(store.read_keyring_secret(&origin, SecretKind::Token)?.unwrap(), token);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#[cfg(all(unix, not(target_os = "macos")))]
+#[cfg(all(feature = "keyring", unix, not(target_os = "macos")))]
 mod secret_service;
-#[cfg(all(unix, not(target_os = "macos")))]
+#[cfg(all(feature = "keyring", unix, not(target_os = "macos")))]
 use secret_service as platform;
 
-#[cfg(any(target_os = "macos", windows))]
+#[cfg(all(feature = "keyring", any(target_os = "macos", windows)))]
 mod native;
-#[cfg(any(target_os = "macos", windows))]
+#[cfg(all(feature = "keyring", any(target_os = "macos", windows)))]
 use native as platform;
 
+use std::fmt;
+#[cfg(feature = "keyring")]
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -40,7 +53,7 @@ use skytells_auth::Secret;
 #[non_exhaustive]
 pub enum KeyringError {
     /// There is no keyring to talk to: no D-Bus session bus, no Secret Service provider on
-    /// it, or no keyring on this platform.
+    /// it, no keyring on this platform, or none given to the store.
     #[error("no system keyring is available ({0})")]
     Unavailable(String),
     /// The keyring is locked, and unlocking it would need a prompt.
@@ -58,20 +71,87 @@ pub enum KeyringError {
     /// What the keyring holds there is not text.
     #[error("the system keyring holds something other than text there")]
     NotText,
+    /// What the keyring holds there is text that cannot be a credential (empty, spaces,
+    /// line breaks, characters an HTTP header cannot carry).
+    #[error("the system keyring holds something there that cannot be a credential")]
+    NotACredential,
+    /// More than one item answers to the entry: which one is this program's cannot be told.
+    #[error("the system keyring holds {0} items for that entry, where there should be one")]
+    Ambiguous(usize),
 }
 
-/// The system keyring, with a deadline on every operation.
+impl KeyringError {
+    /// Whether the keyring cannot be reached at all (as opposed to answering badly).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, KeyringError::Unavailable(_))
+    }
+}
+
+/// A place for secrets outside the credentials file. The store calls it only with
+/// entries it derived itself, and only while it holds the credentials file's lock.
+pub trait Keyring: fmt::Debug + Send + Sync {
+    /// Stores `secret` at `entry` (replacing what was there), under a label people see in
+    /// their keyring manager.
+    fn store(&self, entry: &KeyringEntry, label: &str, secret: &Secret) -> Result<(), KeyringError>;
+    /// The text at `entry`; `None` when there is none.
+    fn read(&self, entry: &KeyringEntry) -> Result<Option<Secret>, KeyringError>;
+    /// Removes what is at `entry`; whether there was something.
+    fn delete(&self, entry: &KeyringEntry) -> Result<bool, KeyringError>;
+    /// Every entry filed under `service`, when the keyring can be searched (`None` when it
+    /// cannot, as the Keychain and the Credential Manager cannot here).
+    fn entries(&self, service: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError>;
+}
+
+/// No keyring: every operation says so. What a store without one uses.
+#[derive(Debug, Clone, Default)]
+pub struct NoKeyring {
+    reason: &'static str,
+}
+
+impl NoKeyring {
+    /// No keyring, for `reason` ("this program was built without keyring support").
+    pub fn new(reason: &'static str) -> Self {
+        NoKeyring { reason }
+    }
+
+    fn refuse<T>(&self) -> Result<T, KeyringError> {
+        Err(KeyringError::Unavailable(if self.reason.is_empty() { "none was given" } else { self.reason }.to_owned()))
+    }
+}
+
+impl Keyring for NoKeyring {
+    fn store(&self, _: &KeyringEntry, _: &str, _: &Secret) -> Result<(), KeyringError> {
+        self.refuse()
+    }
+
+    fn read(&self, _: &KeyringEntry) -> Result<Option<Secret>, KeyringError> {
+        self.refuse()
+    }
+
+    fn delete(&self, _: &KeyringEntry) -> Result<bool, KeyringError> {
+        self.refuse()
+    }
+
+    fn entries(&self, _: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError> {
+        self.refuse()
+    }
+}
+
+/// The operating system's keyring, with a deadline on every operation.
+#[cfg(feature = "keyring")]
 #[derive(Debug, Clone)]
 pub struct SystemKeyring {
     timeout: Duration,
 }
 
+#[cfg(feature = "keyring")]
 impl Default for SystemKeyring {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "keyring")]
 impl SystemKeyring {
     /// The default deadline for one operation.
     pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -85,25 +165,6 @@ impl SystemKeyring {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
-    }
-
-    /// Stores `secret` at `entry` (replacing what was there), under a label people see in
-    /// their keyring manager.
-    pub fn store(&self, entry: &KeyringEntry, label: &str, secret: &Secret) -> Result<(), KeyringError> {
-        let (entry, label, secret) = (entry.clone(), label.to_owned(), secret.clone());
-        self.bounded(move || platform::store(&entry, &label, &secret))
-    }
-
-    /// The secret at `entry`; `None` when there is none.
-    pub fn read(&self, entry: &KeyringEntry) -> Result<Option<Secret>, KeyringError> {
-        let entry = entry.clone();
-        self.bounded(move || platform::read(&entry))
-    }
-
-    /// Removes the secret at `entry`; whether there was one.
-    pub fn delete(&self, entry: &KeyringEntry) -> Result<bool, KeyringError> {
-        let entry = entry.clone();
-        self.bounded(move || platform::delete(&entry))
     }
 
     /// Runs `operation` on its own thread, waiting at most the deadline for it.
@@ -122,12 +183,36 @@ impl SystemKeyring {
     }
 }
 
+#[cfg(feature = "keyring")]
+impl Keyring for SystemKeyring {
+    fn store(&self, entry: &KeyringEntry, label: &str, secret: &Secret) -> Result<(), KeyringError> {
+        let (entry, label, secret) = (entry.clone(), label.to_owned(), secret.clone());
+        self.bounded(move || platform::store(&entry, &label, &secret))
+    }
+
+    fn read(&self, entry: &KeyringEntry) -> Result<Option<Secret>, KeyringError> {
+        let entry = entry.clone();
+        self.bounded(move || platform::read(&entry))
+    }
+
+    fn delete(&self, entry: &KeyringEntry) -> Result<bool, KeyringError> {
+        let entry = entry.clone();
+        self.bounded(move || platform::delete(&entry))
+    }
+
+    fn entries(&self, service: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError> {
+        let service = service.to_owned();
+        self.bounded(move || platform::entries(&service))
+    }
+}
+
 /// The secret's bytes as a secret, when they are text.
+#[cfg(feature = "keyring")]
 fn secret_from(bytes: Vec<u8>) -> Result<Secret, KeyringError> {
     String::from_utf8(bytes).map(Secret::new).map_err(|_| KeyringError::NotText)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "keyring"))]
 mod tests {
     use super::*;
 

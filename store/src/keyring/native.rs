@@ -37,6 +37,12 @@ pub(super) fn delete(entry: &KeyringEntry) -> Result<bool, KeyringError> {
     }
 }
 
+/// Neither store can be searched by attribute through keyring-core: the caller checks the
+/// entries it can name instead.
+pub(super) fn entries(_service: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError> {
+    Ok(None)
+}
+
 fn failed(error: Error) -> KeyringError {
     match error {
         Error::NoStorageAccess(error) => KeyringError::Failed(format!("access was refused: {error}")),

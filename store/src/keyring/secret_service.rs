@@ -39,23 +39,89 @@ pub(super) fn store(entry: &KeyringEntry, label: &str, secret: &Secret) -> Resul
         .map_err(failed)
 }
 
+/// The items filed under exactly `entry`'s attributes: an item with further attributes
+/// (another program's, or one planted with ours among its own) is not this entry.
+fn items_of<'a>(service: &'a SecretService, entry: &KeyringEntry) -> Result<Vec<Item<'a>>, KeyringError> {
+    let found = service.search_items(attributes(entry)).map_err(failed)?;
+    let mut exact = Vec::new();
+    for item in found.unlocked.into_iter().chain(found.locked) {
+        match item.get_attributes() {
+            Ok(attributes) if is_exactly(&attributes, entry) => exact.push(item),
+            Ok(_) => {}
+            // Deleted between the search and now: the collection changed under us.
+            Err(error) if is_gone(&error) => {}
+            Err(error) => return Err(failed(error)),
+        }
+    }
+    Ok(exact)
+}
+
+/// Whether an item's attributes are `entry`'s and nothing more (the provider's own
+/// `xdg:` bookkeeping aside).
+fn is_exactly(attributes: &HashMap<String, String>, entry: &KeyringEntry) -> bool {
+    let ours = attributes.iter().filter(|(name, _)| !name.starts_with("xdg:")).count();
+    ours == 2
+        && attributes.get("service").map(String::as_str) == Some(entry.service.as_str())
+        && attributes.get("username").map(String::as_str) == Some(entry.user.as_str())
+}
+
+/// The object went away: another program deleted it between two of our calls.
+fn is_gone(error: &Error) -> bool {
+    matches!(error, Error::Dbus(error) if matches!(
+        error.name(),
+        Some("org.freedesktop.DBus.Error.UnknownObject" | "org.freedesktop.DBus.Error.UnknownMethod" | "org.freedesktop.Secret.Error.NoSuchObject")
+    ))
+}
+
 pub(super) fn read(entry: &KeyringEntry) -> Result<Option<Secret>, KeyringError> {
     let service = connect()?;
-    let found = service.search_items(attributes(entry)).map_err(failed)?;
-    let Some(item) = found.unlocked.first().or(found.locked.first()) else { return Ok(None) };
+    let items = items_of(&service, entry)?;
+    let item = match items.as_slice() {
+        [] => return Ok(None),
+        [item] => item,
+        many => return Err(KeyringError::Ambiguous(many.len())),
+    };
     unlocked(item)?;
-    item.get_secret().map_err(failed).and_then(secret_from).map(Some)
+    match item.get_secret() {
+        Ok(bytes) => secret_from(bytes).map(Some),
+        Err(error) if is_gone(&error) => Ok(None),
+        Err(error) => Err(failed(error)),
+    }
 }
 
 pub(super) fn delete(entry: &KeyringEntry) -> Result<bool, KeyringError> {
     let service = connect()?;
-    let found = service.search_items(attributes(entry)).map_err(failed)?;
-    let items: Vec<&Item> = found.unlocked.iter().chain(&found.locked).collect();
+    let items = items_of(&service, entry)?;
+    let mut deleted = false;
     for item in &items {
         unlocked(item)?;
-        item.delete().map_err(failed)?;
+        match item.delete() {
+            Ok(()) => deleted = true,
+            Err(error) if is_gone(&error) => {}
+            Err(error) => return Err(failed(error)),
+        }
     }
-    Ok(!items.is_empty())
+    Ok(deleted)
+}
+
+pub(super) fn entries(service_name: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError> {
+    let service = connect()?;
+    let found = service.search_items(HashMap::from([("service", service_name)])).map_err(failed)?;
+    let mut entries = Vec::new();
+    for item in found.unlocked.iter().chain(&found.locked) {
+        let attributes = match item.get_attributes() {
+            Ok(attributes) => attributes,
+            Err(error) if is_gone(&error) => continue,
+            Err(error) => return Err(failed(error)),
+        };
+        if let Some(user) = attributes.get("username") {
+            let entry = KeyringEntry { service: service_name.to_owned(), user: user.clone() };
+            if is_exactly(&attributes, &entry) && !entries.contains(&entry) {
+                entries.push(entry);
+            }
+        }
+    }
+    Ok(Some(entries))
 }
 
 fn unlocked(item: &Item) -> Result<(), KeyringError> {

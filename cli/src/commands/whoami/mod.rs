@@ -17,6 +17,9 @@ pub fn run(context: &Context, args: &WhoamiArgs) -> Result<(), CliError> {
     if args.json {
         context.print_json(&WhoamiJson::from(&report))?;
     } else if !context.quiet {
+        for warning in &report.warnings {
+            context.warn(warning);
+        }
         text::print(context, &report)?;
     }
     match (report.status, report.error) {

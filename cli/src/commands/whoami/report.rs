@@ -2,7 +2,8 @@
 //! what the API says of them.
 
 use skytells_auth::skytells::{
-    messages, ApiOrigin, CredentialProblem, FetchIdentity, Identity, Project, Source, Sourced, VerifyAccessKey,
+    messages, ApiOrigin, CredentialProblem, FetchIdentity, Identity, Project, SecretKind, Source, Sourced,
+    VerifyAccessKey,
 };
 use skytells_auth::Secret;
 
@@ -23,6 +24,8 @@ pub enum Status {
     Unreachable,
     /// `--offline`: a token is there, but nobody asked the API about it.
     Unverified,
+    /// The token is kept in the system keyring, which could not be read.
+    KeyringUnreadable,
 }
 
 impl Status {
@@ -34,13 +37,14 @@ impl Status {
             Status::TokenRejected => "token_rejected",
             Status::Unreachable => "unreachable",
             Status::Unverified => "unverified",
+            Status::KeyringUnreadable => "keyring_unreadable",
         }
     }
 
     pub fn exit_code(self) -> u8 {
         match self {
             Status::Authenticated | Status::Unverified => exit::OK,
-            Status::Unreachable => exit::FAILURE,
+            Status::Unreachable | Status::KeyringUnreadable => exit::FAILURE,
             _ => exit::AUTH,
         }
     }
@@ -75,6 +79,10 @@ pub struct Report {
     pub token: Option<Sourced<Secret>>,
     pub scopes: Option<Vec<String>>,
     pub access_key: Option<(Sourced<Secret>, KeyState)>,
+    /// The access key is kept in the system keyring, which could not be read.
+    pub access_key_unread: bool,
+    /// What the user should hear about though the status is fine (shown on stderr).
+    pub warnings: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -83,17 +91,20 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
     let store = context.store()?;
     let api = context.api()?;
     let file = context.load_for_reading(&store, true)?;
-    let resolved = context.resolve(file.as_ref(), &api.base)?;
+    let (resolved, troubles) =
+        context.resolve(&store, file.as_ref(), &api.base, &[SecretKind::Token, SecretKind::AccessKey]);
     let mut report = Report {
         status: Status::NotAuthenticated,
         api_url: api.base.as_str().to_owned(),
         origin: api.base.origin(),
         elsewhere: resolved.elsewhere.clone(),
-        credentials_file: context.display_path(store.path()),
+        credentials_file: context.display_path(&store.file_for(&api.base.origin())),
         user: None,
         token: resolved.token.clone(),
         scopes: resolved.scopes.clone(),
         access_key: None,
+        access_key_unread: troubles.iter().any(|trouble| trouble.kind == SecretKind::AccessKey),
+        warnings: Vec::new(),
         error: None,
     };
     // The key and the token are checked at once: one round trip, not two. Offline, or
@@ -122,7 +133,14 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
         };
         report.access_key = Some((key.clone(), state));
     }
+    let token_trouble = troubles.iter().find(|trouble| trouble.kind == SecretKind::Token);
+    let key_trouble = troubles.iter().find(|trouble| trouble.kind == SecretKind::AccessKey);
     match (resolved.require_token(), identity) {
+        // Everything else is still reported: the keyring blocks only what is in it.
+        (Err(_), _) if token_trouble.is_some() => {
+            report.status = Status::KeyringUnreadable;
+            report.error = token_trouble.map(|trouble| trouble.message.clone());
+        }
         (Err(problem), _) => settle_problem(&mut report, problem),
         // Offline: well-formed, but nobody asked the API.
         (Ok(_), None) => report.status = Status::Unverified,
@@ -142,6 +160,12 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
         (Ok(_), Some(Err(error))) => {
             report.status = Status::Unreachable;
             report.error = Some(messages::api_error(&error));
+        }
+    }
+    if let Some(trouble) = key_trouble {
+        report.warnings.push(trouble.message.clone());
+        if report.error.is_none() {
+            report.error = Some(trouble.message.clone());
         }
     }
     Ok(report)

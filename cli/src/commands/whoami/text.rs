@@ -25,6 +25,12 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
         (Status::Unverified, _) => {
             writeln!(out, "{} Credentials for {} (not checked with the API)", terminal.yellow("?"), report.api_url)?
         }
+        (Status::KeyringUnreadable, _) => writeln!(
+            out,
+            "{} Logged in to {}, but the token is in the system keyring, which could not be read",
+            terminal.red("✖"),
+            report.api_url
+        )?,
         _ => writeln!(out, "{} Not logged in to {}", terminal.red("✖"), report.api_url)?,
     }
     let origin = |source| match stored_for(source, &report.origin) {
@@ -33,6 +39,9 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
     };
     match &report.token {
         Some(token) => writeln!(out, "  Token:       {} (from {})", token.value.redacted(), origin(token.source))?,
+        None if report.status == Status::KeyringUnreadable => {
+            writeln!(out, "  Token:       in the system keyring, which could not be read")?
+        }
         None => writeln!(out, "  Token:       none")?,
     }
     match (&report.scopes, &report.token) {
@@ -41,6 +50,9 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
         (None, None) => {}
     }
     match &report.access_key {
+        None if report.access_key_unread => {
+            writeln!(out, "  Project:     key in the system keyring, which could not be read")?
+        }
         None => writeln!(out, "  Project:     none linked (run `skytells link sk_proj_your_access_key`)")?,
         Some((key, state)) => {
             let origin = format!("key {} from {}", key.value.redacted(), origin(key.source));
