@@ -193,3 +193,80 @@ fn plain_http_goes_only_to_a_loopback_address_and_never_through_a_proxy() {
     assert!(run.stderr.contains("refusing plain http to `api.localhost`"), "{}", run.stderr);
     assert!(!run.stderr.contains("DEBUG"), "a request was attempted: {}", run.stderr);
 }
+
+/// A stand-in for a proxy: a listener on loopback that nobody answers. Its connections are
+/// read only once the command has ended, when every connection the command made is queued
+/// (the kernel completes the handshake without `accept`) and closed, so reading each to
+/// its end cannot wait.
+struct RecordingProxy {
+    listener: std::net::TcpListener,
+}
+
+impl RecordingProxy {
+    fn start() -> Self {
+        RecordingProxy { listener: std::net::TcpListener::bind("127.0.0.1:0").unwrap() }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.listener.local_addr().unwrap())
+    }
+
+    /// What each connection sent, once the command that made them has exited.
+    fn received(&self) -> Vec<String> {
+        use std::io::Read;
+        self.listener.set_nonblocking(true).unwrap();
+        let mut received = Vec::new();
+        loop {
+            match self.listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    let mut bytes = Vec::new();
+                    // A reset after some bytes still leaves them in `bytes`: they were sent.
+                    let _ = stream.read_to_end(&mut bytes);
+                    received.push(String::from_utf8_lossy(&bytes).into_owned());
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => return received,
+                Err(error) => panic!("accepting on the proxy: {error}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_case_of_scheme_and_host_never_sends_plain_http_through_a_proxy() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    let port = sandbox.emulator.port();
+    let proxy = RecordingProxy::start();
+    for (api, shown) in [
+        (format!("HTTP://LocalHost:{port}"), format!("http://localhost:{port}")),
+        (format!("Http://LOCALHOST.:{port}/"), format!("http://localhost:{port}")),
+        (format!("HTTP://127.0.0.1:{port}"), format!("http://127.0.0.1:{port}")),
+    ] {
+        for json in [false, true] {
+            let mut command = sandbox.command(if json { &["whoami", "--json"] } else { &["whoami"] });
+            command.env("SKYTELLS_API_URL", &api).env("SKYTELLS_TOKEN", token("ab"));
+            for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+                command.env(name, proxy.url());
+            }
+            // The proxy never answers: a request sent to it fails in seconds, not in 30.
+            command.env("SKYTELLS_HTTP_TIMEOUT", "3");
+            let run = sandbox.run_command(command, "");
+            assert_eq!(
+                proxy.received(),
+                Vec::<String>::new(),
+                "{api}: a request to this machine went through the proxy"
+            );
+            assert_eq!(run.code, Some(0), "{api}: {run:?}");
+            if json {
+                let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+                assert_eq!(
+                    (report["api_url"].as_str(), report["status"].as_str()),
+                    (Some(&*shown), Some("authenticated"))
+                );
+            } else {
+                assert!(run.stdout.contains(&format!("Logged in to {shown} as Ada")), "{api}: {}", run.stdout);
+            }
+        }
+    }
+}
