@@ -98,6 +98,53 @@ fn a_closed_standard_output_is_a_quiet_exit_not_a_crash() {
 }
 
 #[test]
+fn a_closed_standard_error_never_changes_a_commands_exit_status() {
+    use std::os::unix::process::ExitStatusExt;
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    // Each command writes to stderr: an error, a warning (SKYTELLS_TOKEN set, for logout),
+    // or the request log (`-v`). The last field: whether SKYTELLS_TOKEN is set.
+    let cases: [(&[&str], &str, bool, i32); 7] = [
+        (&["whoami"], "", false, 4),
+        (&["auth", "token"], "", false, 4),
+        (&["login", "--token"], "sk_pat_123\n", false, 2),
+        (&["link", "sk_nope"], "", false, 2),
+        (&["-v", "whoami"], "", true, 0),
+        (&["logout"], "", false, 2),
+        (&["logout", "--force"], "", true, 0),
+    ];
+    for (args, stdin, token_in_env, expected) in cases {
+        if args[0] == "logout" {
+            sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+        }
+        let mut command = sandbox.command(args);
+        if token_in_env {
+            command.env("SKYTELLS_TOKEN", token("ab"));
+        }
+        // Its reader gone before the command starts: every write to stderr is a broken pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        command.stderr(writer);
+        let mut child =
+            command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            (output.status.code(), output.status.signal()),
+            (Some(expected), None),
+            "{args:?} with its stderr's reader gone; stdout: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        // Closed outright (`2>&-`), through a shell as a user would write it.
+        let mut closed = Command::new("sh");
+        closed.arg("-c").arg(r#"exec "$0" "$@" 2>&-"#).arg(command.get_program()).args(command.get_args());
+        closed.env_clear().envs(command.get_envs().filter_map(|(name, value)| Some((name, value?))));
+        let run = sandbox.run_command(closed, stdin);
+        assert_eq!(run.code, Some(expected), "{args:?} with stderr closed: {run:?}");
+    }
+}
+
+#[test]
 fn the_environment_wins_over_a_credentials_file_that_cannot_be_used() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("cd"), &[]);
