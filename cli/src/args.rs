@@ -8,7 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
     name = "skytells",
     version,
     about = "Sign in to Skytells, link project access keys, and manage stored credentials",
-    after_help = "Environment:\n  SKYTELLS_TOKEN         personal access token; overrides the stored one\n  SKYTELLS_ACCESS_KEY    project access key; overrides the stored one\n  SKYTELLS_CONFIG_DIR    folder for credentials.json (default ~/.config/skytells)\n  SKYTELLS_API_URL       API base URL (default https://console.skytells.ai)\n  SKYTELLS_HTTP_TIMEOUT  seconds each request may take (default 30)\n  SKYTELLS_LOG           log level for requests: error, warn, info, debug, trace\n  NO_COLOR               disable colour\n\nExit status: 0 ok, 1 failure, 2 usage, 4 not authenticated or credential rejected, 130 interrupted."
+    after_help = "Environment:\n  SKYTELLS_TOKEN         personal access token; overrides the stored one\n  SKYTELLS_ACCESS_KEY    project access key; overrides the stored one\n  SKYTELLS_CONFIG_DIR    folder for credentials.json (default ~/.config/skytells)\n  SKYTELLS_API_URL       API base URL (default https://console.skytells.ai)\n  SKYTELLS_HTTP_TIMEOUT  seconds each request may take (default 30)\n  SKYTELLS_LOG           log level for requests: error, warn, info, debug, trace\n  NO_COLOR               disable colour\n\nExit status: 0 ok, 1 failure, 2 usage, 4 not authenticated or credential rejected, 130 interrupted (128+N: ended by signal N)."
 )]
 pub struct Cli {
     /// What to do.

@@ -2,6 +2,25 @@
 //! credentials. Every decision is made by the `skytells-auth` core; this binary reads the
 //! command line, talks to the terminal, and runs the blocking driver.
 
+// Every `eprintln!` and `eprint!` in this crate is one of these: the standard ones panic
+// when standard error is closed or its reader has gone (`2>&-`, `| head` on `2>&1`), and
+// with `panic = "abort"` a panic is a SIGABRT. Defined before the modules so that they
+// shadow the standard macros everywhere below; both write through `terminal::write_stderr`.
+macro_rules! eprintln {
+    () => {
+        $crate::terminal::write_stderr(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::terminal::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::terminal::write_stderr(format_args!($($arg)*))
+    };
+}
+
 mod args;
 mod browser;
 mod commands;
@@ -93,7 +112,7 @@ fn init_logging(context: &Context, verbose: u8) {
     };
     if let Some(level) = level {
         tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
+            .with_writer(|| terminal::Stderr)
             .with_max_level(level)
             .with_target(false)
             .without_time()

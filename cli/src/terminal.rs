@@ -133,6 +133,34 @@ impl Drop for Spinner {
 /// Clears a spinner line, if one is showing; for the Ctrl-C handler.
 pub fn clear_spinner_line() {
     if SPINNER_ACTIVE.load(Ordering::SeqCst) {
-        let _ = write!(std::io::stderr(), "\r\u{1b}[2K");
+        write_stderr(format_args!("\r\u{1b}[2K"));
+    }
+}
+
+/// Writes to standard error, the one way this program does (`eprintln!` and `eprint!` in
+/// this crate come here, see main.rs). Standard error closed, its reader gone, or its
+/// terminal hung up: the text is lost and the command goes on to its own exit status.
+/// Nothing else could be done with the error: there is nowhere left to report it.
+pub fn write_stderr(text: std::fmt::Arguments<'_>) {
+    // One lock for the whole text, so the spinner's thread cannot cut into it.
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
+
+/// Standard error as a writer that never fails (see [`write_stderr`]), for the request
+/// logs of `-v`: their writer's errors would otherwise be reported by a panicking
+/// `eprintln!` inside tracing-subscriber.
+#[derive(Debug, Clone, Copy)]
+pub struct Stderr;
+
+impl Write for Stderr {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        // All of it is taken: a failure here means no one can read any of it.
+        let _ = std::io::stderr().lock().write_all(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // Standard error is not buffered.
+        Ok(())
     }
 }

@@ -98,6 +98,53 @@ fn a_closed_standard_output_is_a_quiet_exit_not_a_crash() {
 }
 
 #[test]
+fn a_closed_standard_error_never_changes_a_commands_exit_status() {
+    use std::os::unix::process::ExitStatusExt;
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    // Each command writes to stderr: an error, a warning (SKYTELLS_TOKEN set, for logout),
+    // or the request log (`-v`). The last field: whether SKYTELLS_TOKEN is set.
+    let cases: [(&[&str], &str, bool, i32); 7] = [
+        (&["whoami"], "", false, 4),
+        (&["auth", "token"], "", false, 4),
+        (&["login", "--token"], "sk_pat_123\n", false, 2),
+        (&["link", "sk_nope"], "", false, 2),
+        (&["-v", "whoami"], "", true, 0),
+        (&["logout"], "", false, 2),
+        (&["logout", "--force"], "", true, 0),
+    ];
+    for (args, stdin, token_in_env, expected) in cases {
+        if args[0] == "logout" {
+            sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+        }
+        let mut command = sandbox.command(args);
+        if token_in_env {
+            command.env("SKYTELLS_TOKEN", token("ab"));
+        }
+        // Its reader gone before the command starts: every write to stderr is a broken pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        command.stderr(writer);
+        let mut child =
+            command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            (output.status.code(), output.status.signal()),
+            (Some(expected), None),
+            "{args:?} with its stderr's reader gone; stdout: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        // Closed outright (`2>&-`), through a shell as a user would write it.
+        let mut closed = Command::new("sh");
+        closed.arg("-c").arg(r#"exec "$0" "$@" 2>&-"#).arg(command.get_program()).args(command.get_args());
+        closed.env_clear().envs(command.get_envs().filter_map(|(name, value)| Some((name, value?))));
+        let run = sandbox.run_command(closed, stdin);
+        assert_eq!(run.code, Some(expected), "{args:?} with stderr closed: {run:?}");
+    }
+}
+
+#[test]
 fn the_environment_wins_over_a_credentials_file_that_cannot_be_used() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("cd"), &[]);
@@ -192,4 +239,81 @@ fn plain_http_goes_only_to_a_loopback_address_and_never_through_a_proxy() {
     assert_eq!(run.code, Some(2), "{run:?}");
     assert!(run.stderr.contains("refusing plain http to `api.localhost`"), "{}", run.stderr);
     assert!(!run.stderr.contains("DEBUG"), "a request was attempted: {}", run.stderr);
+}
+
+/// A stand-in for a proxy: a listener on loopback that nobody answers. Its connections are
+/// read only once the command has ended, when every connection the command made is queued
+/// (the kernel completes the handshake without `accept`) and closed, so reading each to
+/// its end cannot wait.
+struct RecordingProxy {
+    listener: std::net::TcpListener,
+}
+
+impl RecordingProxy {
+    fn start() -> Self {
+        RecordingProxy { listener: std::net::TcpListener::bind("127.0.0.1:0").unwrap() }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.listener.local_addr().unwrap())
+    }
+
+    /// What each connection sent, once the command that made them has exited.
+    fn received(&self) -> Vec<String> {
+        use std::io::Read;
+        self.listener.set_nonblocking(true).unwrap();
+        let mut received = Vec::new();
+        loop {
+            match self.listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    let mut bytes = Vec::new();
+                    // A reset after some bytes still leaves them in `bytes`: they were sent.
+                    let _ = stream.read_to_end(&mut bytes);
+                    received.push(String::from_utf8_lossy(&bytes).into_owned());
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => return received,
+                Err(error) => panic!("accepting on the proxy: {error}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_case_of_scheme_and_host_never_sends_plain_http_through_a_proxy() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    let port = sandbox.emulator.port();
+    let proxy = RecordingProxy::start();
+    for (api, shown) in [
+        (format!("HTTP://LocalHost:{port}"), format!("http://localhost:{port}")),
+        (format!("Http://LOCALHOST.:{port}/"), format!("http://localhost:{port}")),
+        (format!("HTTP://127.0.0.1:{port}"), format!("http://127.0.0.1:{port}")),
+    ] {
+        for json in [false, true] {
+            let mut command = sandbox.command(if json { &["whoami", "--json"] } else { &["whoami"] });
+            command.env("SKYTELLS_API_URL", &api).env("SKYTELLS_TOKEN", token("ab"));
+            for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+                command.env(name, proxy.url());
+            }
+            // The proxy never answers: a request sent to it fails in seconds, not in 30.
+            command.env("SKYTELLS_HTTP_TIMEOUT", "3");
+            let run = sandbox.run_command(command, "");
+            assert_eq!(
+                proxy.received(),
+                Vec::<String>::new(),
+                "{api}: a request to this machine went through the proxy"
+            );
+            assert_eq!(run.code, Some(0), "{api}: {run:?}");
+            if json {
+                let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+                assert_eq!(
+                    (report["api_url"].as_str(), report["status"].as_str()),
+                    (Some(&*shown), Some("authenticated"))
+                );
+            } else {
+                assert!(run.stdout.contains(&format!("Logged in to {shown} as Ada")), "{api}: {}", run.stdout);
+            }
+        }
+    }
 }

@@ -254,3 +254,60 @@ fn an_unusable_timeout_setting_is_a_usage_error() {
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("SKYTELLS_HTTP_TIMEOUT must be a number of seconds from 0.1 to 3600 (got `soon`)"));
 }
+
+#[test]
+fn whoami_never_says_not_logged_in_when_the_api_gave_no_usable_answer() {
+    // Each way the API can fail to answer, with what whoami says instead, and the status.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let cases: [(&str, Option<Breakage>, &str, &str, &str); 5] = [
+        ("malformed JSON", Some(Breakage::MalformedJson), "sent no usable answer", "server_error", "not valid JSON"),
+        ("an HTML page", Some(Breakage::Html), "sent no usable answer", "server_error", "text/html"),
+        ("HTTP 502", Some(Breakage::ErrorPage { status: 502 }), "sent no usable answer", "server_error", "HTTP 502"),
+        ("HTTP 503", Some(Breakage::ErrorPage { status: 503 }), "sent no usable answer", "server_error", "HTTP 503"),
+        ("a closed port", None, "Could not reach", "unreachable", "could not connect"),
+    ];
+    for (name, breakage, headline, status, reason) in cases {
+        let sandbox = Sandbox::new(|scenario| {
+            if let Some(breakage) = breakage.clone() {
+                scenario.breaks = broken(Endpoint::Me, breakage);
+            }
+        });
+        let api = match breakage {
+            Some(_) => sandbox.emulator.url(),
+            None => format!("http://127.0.0.1:{closed_port}"),
+        };
+        sandbox.write_credentials(&serde_json::json!({"origins": {&api: {"token": token("ab")}}}).to_string());
+        let mut text = sandbox.command(&["whoami"]);
+        text.env("SKYTELLS_API_URL", &api);
+        let run = sandbox.run_command(text, "");
+        assert_eq!(run.code, Some(1), "{name}: {run:?}");
+        assert!(!run.all().contains("Not logged in"), "{name}: {}", run.all());
+        assert!(
+            run.stdout.starts_with("✖ ") && run.stdout.lines().next().unwrap().contains(headline),
+            "{name}: {}",
+            run.stdout
+        );
+        let local_facts = [
+            format!("  Token:       sk_pat_abab… (from credentials file, stored for {api})"),
+            "  Credentials: ~/config/credentials.json".to_owned(),
+            format!("  Status:      {}", status.replace('_', " ")),
+        ];
+        for fact in local_facts {
+            assert!(run.stdout.contains(&fact), "{name}: no {fact:?} in\n{}", run.stdout);
+        }
+        assert!(run.stderr.starts_with("error: ") && run.stderr.contains(reason), "{name}: {}", run.stderr);
+
+        let mut json = sandbox.command(&["whoami", "--json"]);
+        json.env("SKYTELLS_API_URL", &api);
+        let run = sandbox.run_command(json, "");
+        assert_eq!(run.code, Some(1), "{name}: {run:?}");
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(report["status"], status, "{name}: {report}");
+        assert_eq!(report["authenticated"], false, "{name}");
+        assert_eq!(report["user"], serde_json::Value::Null, "{name}");
+        assert_eq!(report["token"]["prefix"], "sk_pat_abab…", "{name}");
+        assert_eq!(report["token"]["source"]["kind"], "file", "{name}");
+        assert_eq!(report["credentials_file"], "~/config/credentials.json", "{name}");
+        assert!(report["error"].as_str().is_some_and(|error| error.contains(reason)), "{name}: {report}");
+    }
+}

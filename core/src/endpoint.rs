@@ -35,15 +35,35 @@ pub enum EndpointError {
 }
 
 /// Checks that `url` is absolute, `https` (or `http` to a loopback host), and has no
-/// query or fragment; returns it parsed.
+/// query or fragment; returns it parsed, in the one spelling [`normalize_endpoint`] gives.
 ///
 /// ```
 /// use skytells_auth::check_endpoint;
 /// assert!(check_endpoint("https://auth.example.com/oauth/token").is_ok());
 /// assert!(check_endpoint("http://127.0.0.1:8080/token").is_ok());
 /// assert!(check_endpoint("http://auth.example.com/token").is_err());
+/// assert_eq!(check_endpoint("HTTPS://Auth.Example.com:443/token")?, "https://auth.example.com/token");
+/// # Ok::<(), skytells_auth::EndpointError>(())
 /// ```
 pub fn check_endpoint(url: &str) -> Result<http::Uri, EndpointError> {
+    let normalized = normalize_endpoint(url)?;
+    // What `normalize_endpoint` builds is made of the parts of a URI that parsed.
+    normalized.parse().map_err(|_| EndpointError::Invalid { url: crate::sanitize_for_display(url) })
+}
+
+/// Checks `url` as [`check_endpoint`] does and returns it in one spelling, so that no later
+/// decision (is this plain http? is the host this machine? which proxy?) depends on how it
+/// was written: scheme and host lower-case, the scheme's default port dropped, and
+/// `localhost.` written `localhost`. The path is kept as given: servers may tell
+/// `/token` from `/Token` or `/token/`.
+///
+/// ```
+/// use skytells_auth::normalize_endpoint;
+/// assert_eq!(normalize_endpoint("HTTP://LocalHost:80/Token")?, "http://localhost/Token");
+/// assert_eq!(normalize_endpoint("https://Auth.Example.com:8443")?, "https://auth.example.com:8443/");
+/// # Ok::<(), skytells_auth::EndpointError>(())
+/// ```
+pub fn normalize_endpoint(url: &str) -> Result<String, EndpointError> {
     let invalid = || EndpointError::Invalid { url: crate::sanitize_for_display(url) };
     let uri: http::Uri = url.parse().map_err(|_| invalid())?;
     if uri.authority().is_some_and(|authority| authority.as_str().contains('@')) {
@@ -61,16 +81,28 @@ pub fn check_endpoint(url: &str) -> Result<http::Uri, EndpointError> {
         Some(None) if after_host == Some("") => {}
         _ => return Err(invalid()),
     }
-    match uri.scheme_str() {
-        Some("https") => Ok(uri),
-        Some("http") if is_loopback_host(host) => Ok(uri),
-        Some("http") => Err(EndpointError::InsecureHost { host: crate::sanitize_for_display(host) }),
-        Some(other) => Err(EndpointError::UnsupportedScheme {
-            url: crate::sanitize_for_display(url),
-            scheme: crate::sanitize_for_display(other),
-        }),
-        None => Err(invalid()),
+    // `http::Uri` already reads the scheme without regard to case; the host is lowered here.
+    let (scheme, default_port) = match uri.scheme_str() {
+        Some("https") => ("https", 443),
+        Some("http") if is_loopback_host(host) => ("http", 80),
+        Some("http") => return Err(EndpointError::InsecureHost { host: crate::sanitize_for_display(host) }),
+        Some(other) => {
+            return Err(EndpointError::UnsupportedScheme {
+                url: crate::sanitize_for_display(url),
+                scheme: crate::sanitize_for_display(other),
+            })
+        }
+        None => return Err(invalid()),
+    };
+    let mut host = host.to_ascii_lowercase();
+    if host.trim_end_matches('.') == "localhost" {
+        host.truncate("localhost".len());
     }
+    let path = uri.path();
+    Ok(match uri.port_u16().filter(|port| *port != default_port) {
+        Some(port) => format!("{scheme}://{host}:{port}{path}"),
+        None => format!("{scheme}://{host}{path}"),
+    })
 }
 
 /// Whether a URL host is this machine by what it is, not by what a resolver may say: a
@@ -105,10 +137,15 @@ pub fn is_loopback_address(host: &str) -> bool {
 /// ```
 /// use skytells_auth::pin_loopback;
 /// assert_eq!(pin_loopback("http://localhost:8787/api"), "http://127.0.0.1:8787/api");
+/// assert_eq!(pin_loopback("HTTP://LocalHost.:8787/api"), "http://127.0.0.1:8787/api");
 /// assert_eq!(pin_loopback("https://localhost/api"), "https://localhost/api");
 /// ```
 pub fn pin_loopback(url: &str) -> String {
-    let Some(rest) = url.strip_prefix("http://") else { return url.to_owned() };
+    // The scheme in any case: `HTTP://localhost` is plain http too.
+    let rest = match url.split_at_checked("http://".len()) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http://") => rest,
+        _ => return url.to_owned(),
+    };
     let host_end = rest.find(['/', ':', '?', '#']).unwrap_or(rest.len());
     let host = rest[..host_end].trim_end_matches('.');
     if host.eq_ignore_ascii_case("localhost") {
@@ -145,5 +182,29 @@ mod tests {
         assert!(matches!(check_endpoint("http://127.0.0.1:99999/"), Err(EndpointError::Invalid { .. })));
         assert!(matches!(check_endpoint("http://127.0.0.1:0/"), Err(EndpointError::Invalid { .. })));
         assert!(matches!(check_endpoint("http://127.0.0.1:8x/"), Err(EndpointError::Invalid { .. })));
+    }
+
+    #[test]
+    fn endpoints_have_one_spelling_whatever_the_case_or_port_written() {
+        for (written, normalized) in [
+            ("HTTP://LocalHost:8080/Token", "http://localhost:8080/Token"),
+            ("http://LOCALHOST.:8080/t", "http://localhost:8080/t"),
+            ("hTTp://[::1]:80/a", "http://[::1]/a"),
+            ("HTTPS://Auth.Example.COM:443", "https://auth.example.com/"),
+            ("https://auth.example.com:8443/oauth/", "https://auth.example.com:8443/oauth/"),
+        ] {
+            assert_eq!(normalize_endpoint(written).as_deref(), Ok(normalized), "{written}");
+            assert_eq!(check_endpoint(written).map(|uri| uri.to_string()).as_deref(), Ok(normalized), "{written}");
+        }
+        assert!(matches!(normalize_endpoint("HTTP://Example.com/t"), Err(EndpointError::InsecureHost { .. })));
+    }
+
+    #[test]
+    fn plain_http_localhost_is_pinned_whatever_the_case() {
+        for url in ["HTTP://LocalHost:9/t", "Http://LOCALHOST.:9/t", "http://localhost:9/t"] {
+            assert_eq!(pin_loopback(url), "http://127.0.0.1:9/t", "{url}");
+        }
+        assert_eq!(pin_loopback("HTTPS://LocalHost:9/t"), "HTTPS://LocalHost:9/t");
+        assert_eq!(pin_loopback("HTTP"), "HTTP");
     }
 }

@@ -50,7 +50,9 @@ pub mod skytells;
 mod time;
 mod transmit;
 
-pub use endpoint::{check_endpoint, is_loopback_address, is_loopback_host, pin_loopback, EndpointError};
+pub use endpoint::{
+    check_endpoint, is_loopback_address, is_loopback_host, normalize_endpoint, pin_loopback, EndpointError,
+};
 pub use http;
 pub use oauth::*;
 pub use sanitize::{openable_url, sanitize_for_display, MAX_DISPLAY_CHARS};

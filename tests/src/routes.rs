@@ -98,6 +98,9 @@ fn broken_answer(breakage: &Breakage, endpoint: Endpoint) -> Option<Decision> {
             Response::with_type(200, "application/json", b"{\"device_code\": \"abc\", ".to_vec())
         }
         Breakage::Html => Response::with_type(200, "text/html", b"<html><body>Maintenance</body></html>".to_vec()),
+        Breakage::ErrorPage { status } => {
+            Response::with_type(*status, "text/html", b"<html><body>Bad Gateway</body></html>".to_vec())
+        }
         Breakage::Oversized { bytes } => {
             let mut body = b"{\"padding\":\"".to_vec();
             body.resize(*bytes, b'a');

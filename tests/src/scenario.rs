@@ -50,6 +50,12 @@ pub enum Breakage {
     MalformedJson,
     /// `200 text/html`.
     Html,
+    /// This status (a 5xx, say) with an HTML error page, as a load balancer or a proxy in
+    /// front of the API sends.
+    ErrorPage {
+        /// The status code.
+        status: u16,
+    },
     /// `200` with a body of this many bytes.
     Oversized {
         /// Body size.

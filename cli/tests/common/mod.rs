@@ -231,6 +231,46 @@ pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
 /// terminal that reports no size), typing `input` when `when` says. Returns the terminal
 /// transcript: what a person would have seen.
 pub fn in_terminal(command: &Command, when: TypeWhen<'_>, input: &str, columns: u16) -> Run {
+    in_terminal_then(command, when, columns, |stdin, _| stdin.write_all(input.as_bytes()).unwrap())
+}
+
+/// Runs `command` in a pseudo-terminal as [`in_terminal`] does and, once `prompt` is on the
+/// screen and echo is off, sends `signal` (a name `kill` knows, such as `TERM`) to the
+/// `skytells` process in it, as another process (or a closing terminal) would.
+pub fn signal_at_hidden_prompt(command: &Command, prompt: &str, signal: &str) -> Run {
+    in_terminal_then(command, TypeWhen::HiddenPromptShown(prompt), 100, |_, script_pid| {
+        let skytells = std::fs::canonicalize(env!("CARGO_BIN_EXE_skytells")).unwrap();
+        let pid = descendants(script_pid)
+            .into_iter()
+            .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == skytells))
+            .expect("skytells runs in the terminal");
+        let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+        assert!(status.success(), "kill -{signal} {pid}");
+    })
+}
+
+/// Every process below `pid`, nearest first.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut next = vec![pid];
+    while let Some(parent) = next.pop() {
+        let children = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|child| child.parse().ok()) {
+            found.push(child);
+            next.push(child);
+        }
+    }
+    found
+}
+
+/// [`in_terminal`], doing `then` (given the terminal's keyboard and the pid of `script`)
+/// when `when` says instead of typing.
+fn in_terminal_then(
+    command: &Command,
+    when: TypeWhen<'_>,
+    columns: u16,
+    then: impl FnOnce(&mut std::process::ChildStdin, u32),
+) -> Run {
     use std::io::Read;
     let program = command.get_program().to_string_lossy().into_owned();
     let args: Vec<String> = command.get_args().map(|arg| shell_quote(&arg.to_string_lossy())).collect();
@@ -274,7 +314,7 @@ pub fn in_terminal(command: &Command, when: TypeWhen<'_>, input: &str, columns: 
         if let TypeWhen::HiddenPromptShown(_) = when {
             wait_for_echo_off(child.id());
         }
-        stdin.write_all(input.as_bytes()).unwrap();
+        then(&mut stdin, child.id());
     }
     // stdin stays open until the program ends: closing it would hang up the terminal.
     let status = child.wait().unwrap();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::dialect::{Dialect, Standard};
 use super::discovery::ServerMetadata;
-use crate::{check_endpoint, pin_loopback, EndpointError, Secret, TimingBounds};
+use crate::{normalize_endpoint, pin_loopback, EndpointError, Secret, TimingBounds};
 
 /// Limits every driver applies to every request the core emits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,9 +77,8 @@ impl DeviceClient {
         token_endpoint: &str,
         client_id: impl Into<String>,
     ) -> Result<Self, EndpointError> {
-        check_endpoint(device_authorization_endpoint)?;
-        check_endpoint(token_endpoint)?;
-        let (device, token) = (pin_loopback(device_authorization_endpoint), pin_loopback(token_endpoint));
+        let device = pin_loopback(&normalize_endpoint(device_authorization_endpoint)?);
+        let token = pin_loopback(&normalize_endpoint(token_endpoint)?);
         Ok(Self::unchecked(&device, &token, client_id.into(), Arc::new(Standard)))
     }
 

@@ -9,7 +9,7 @@ use super::dialect::malformed;
 use super::error::{BodyError, RequestError};
 use super::exchange::Exchange;
 use super::wire::{self, RequestParts};
-use crate::{check_endpoint, EndpointError, RequestLimits, Transmit, TransportError};
+use crate::{check_endpoint, normalize_endpoint, EndpointError, RequestLimits, Transmit, TransportError};
 
 /// What a server says about itself: where its endpoints are and what it supports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +59,11 @@ pub struct Discover {
 impl Discover {
     /// Asks `issuer` (an `https` URL, or `http` to this machine) for one document.
     pub fn new(issuer: &str, document: WellKnown) -> Result<Self, EndpointError> {
-        let uri = check_endpoint(issuer)?;
-        let trimmed = issuer.trim_end_matches('/');
+        // The request goes to the issuer written one way; the issuer the server names is
+        // still compared with the one asked for exactly, as both specifications require.
+        let normalized = normalize_endpoint(issuer)?;
+        let uri = check_endpoint(&normalized)?;
+        let trimmed = normalized.trim_end_matches('/');
         let url = match document {
             WellKnown::OpenIdConfiguration => format!("{trimmed}/.well-known/openid-configuration"),
             WellKnown::AuthorizationServer => {
@@ -109,8 +112,8 @@ impl Exchange for Discover {
         let endpoint = |field: &'static str| -> Result<Option<String>, RequestError> {
             match wire::optional_str(&object, field) {
                 None => Ok(None),
-                Some(url) => check_endpoint(url)
-                    .map(|_| Some(url.to_owned()))
+                Some(url) => normalize_endpoint(url)
+                    .map(Some)
                     .map_err(|_| bad(BodyError::BadField { field, problem: "not an https URL" })),
             }
         };

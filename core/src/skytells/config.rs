@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::dialect::SkytellsDialect;
 use crate::oauth::dialect::Standard;
-use crate::{check_endpoint, DeviceClient, EndpointError, RequestLimits};
+use crate::{normalize_endpoint, DeviceClient, EndpointError, RequestLimits};
 
 /// The Skytells API used when neither `--api-url` nor `SKYTELLS_API_URL` is given.
 pub const DEFAULT_API_URL: &str = "https://console.skytells.ai";
@@ -21,18 +21,21 @@ pub struct ApiBase {
 pub type ApiUrlError = EndpointError;
 
 impl ApiBase {
-    /// Checks and normalizes an API base URL.
+    /// Checks an API base URL and writes it one way ([`normalize_endpoint`]: scheme and
+    /// host lower-case, no default port), without a trailing slash, before anything
+    /// (whether it is plain http, where it is sent, which origin it is) is decided on it.
     ///
     /// ```
     /// use skytells_auth::skytells::ApiBase;
-    /// assert!(ApiBase::parse("https://console.skytells.ai/").is_ok());
+    /// assert_eq!(ApiBase::parse("https://console.skytells.ai/")?.as_str(), "https://console.skytells.ai");
+    /// assert_eq!(ApiBase::parse("HTTP://LocalHost:8080/")?.as_str(), "http://localhost:8080");
     /// assert!(ApiBase::parse("http://127.0.0.1:8080").is_ok());
     /// assert!(ApiBase::parse("http://api.example.com").is_err());
+    /// # Ok::<(), skytells_auth::EndpointError>(())
     /// ```
     pub fn parse(url: &str) -> Result<Self, ApiUrlError> {
-        let trimmed = url.trim();
-        check_endpoint(trimmed)?;
-        Ok(ApiBase { base: trimmed.trim_end_matches('/').to_owned() })
+        let normalized = normalize_endpoint(url.trim())?;
+        Ok(ApiBase { base: normalized.trim_end_matches('/').to_owned() })
     }
 
     /// The base URL, without a trailing slash.
@@ -253,6 +256,18 @@ mod tests {
         assert!(matches!(ApiBase::parse("console.skytells.ai"), Err(ApiUrlError::Invalid { .. })));
         assert!(matches!(ApiBase::parse("https://x.test/#top"), Err(ApiUrlError::Invalid { .. })));
         assert!(matches!(ApiBase::parse("https://x.test/?a=b"), Err(ApiUrlError::Invalid { .. })));
+    }
+
+    #[test]
+    fn a_base_has_one_spelling_and_plain_http_localhost_is_sent_to_127_0_0_1() {
+        for written in ["HTTP://LocalHost:8080", "http://localhost:8080/", " Http://LOCALHOST.:8080// "] {
+            let base = ApiBase::parse(written).unwrap();
+            assert_eq!(base.as_str(), "http://localhost:8080", "{written:?}");
+            assert_eq!(base.join("/api/v1/cli/me"), "http://127.0.0.1:8080/api/v1/cli/me", "{written:?}");
+        }
+        let base = ApiBase::parse("HTTPS://Console.Skytells.AI:443/").unwrap();
+        assert_eq!(base, ApiBase::default());
+        assert!(base.origin().is_default());
     }
 
     #[test]

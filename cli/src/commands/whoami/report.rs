@@ -2,7 +2,7 @@
 //! what the API says of them.
 
 use skytells_auth::skytells::{
-    messages, ApiOrigin, CredentialProblem, FetchIdentity, Identity, Project, SecretKind, Source, Sourced,
+    messages, ApiError, ApiOrigin, CredentialProblem, FetchIdentity, Identity, Project, SecretKind, Source, Sourced,
     VerifyAccessKey,
 };
 use skytells_auth::Secret;
@@ -21,7 +21,11 @@ pub enum Status {
     NotAuthenticated,
     InvalidToken,
     TokenRejected,
+    /// No answer came: the connection failed or timed out. The token was not checked.
     Unreachable,
+    /// An answer came, but not the account: a server fault, an error page, a body that is
+    /// not the expected JSON, a redirect, a rate limit. The token was not checked.
+    ServerError,
     /// `--offline`: a token is there, but nobody asked the API about it.
     Unverified,
     /// The token is kept in the system keyring, which could not be read.
@@ -36,6 +40,7 @@ impl Status {
             Status::InvalidToken => "invalid_token",
             Status::TokenRejected => "token_rejected",
             Status::Unreachable => "unreachable",
+            Status::ServerError => "server_error",
             Status::Unverified => "unverified",
             Status::KeyringUnreadable => "keyring_unreadable",
         }
@@ -44,7 +49,7 @@ impl Status {
     pub fn exit_code(self) -> u8 {
         match self {
             Status::Authenticated | Status::Unverified => exit::OK,
-            Status::Unreachable | Status::KeyringUnreadable => exit::FAILURE,
+            Status::Unreachable | Status::ServerError | Status::KeyringUnreadable => exit::FAILURE,
             _ => exit::AUTH,
         }
     }
@@ -158,7 +163,7 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
             report.error = Some(messages::api_error(&error));
         }
         (Ok(_), Some(Err(error))) => {
-            report.status = Status::Unreachable;
+            report.status = if answered(&error) { Status::ServerError } else { Status::Unreachable };
             report.error = Some(messages::api_error(&error));
         }
     }
@@ -169,6 +174,15 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
         }
     }
     Ok(report)
+}
+
+/// Whether the API answered at all (with something other than the account): a fault on
+/// its side, not the network's.
+fn answered(error: &ApiError) -> bool {
+    match error {
+        ApiError::Request(error) => error.status().is_some(),
+        _ => true,
+    }
 }
 
 fn settle_problem(report: &mut Report, problem: CredentialProblem) {

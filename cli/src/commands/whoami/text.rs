@@ -31,6 +31,16 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
             terminal.red("✖"),
             report.api_url
         )?,
+        // Whether anyone is logged in is unknown here: the API never said.
+        (Status::Unreachable, _) => {
+            writeln!(out, "{} Could not reach {}; the token was not checked", terminal.red("✖"), report.api_url)?
+        }
+        (Status::ServerError, _) => writeln!(
+            out,
+            "{} The API at {} sent no usable answer; the token was not checked",
+            terminal.red("✖"),
+            report.api_url
+        )?,
         _ => writeln!(out, "{} Not logged in to {}", terminal.red("✖"), report.api_url)?,
     }
     let origin = |source| match stored_for(source, &report.origin) {
