@@ -1,15 +1,20 @@
 //! What a token endpoint grants.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use super::error::BodyError;
 use super::wire;
+use crate::transmit::{DebugMap, Size};
 use crate::{Moment, Secret};
 
 /// A successful token answer (RFC 6749 §5.1), every field kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the tokens as [`Secret`]s do, and of `extra` only the names and sizes:
+/// an extra field may carry another token.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenGrant {
     /// The access token.
@@ -31,6 +36,23 @@ pub struct TokenGrant {
     pub scopes: Vec<String>,
     /// Every other field of the answer, as `(name, JSON text)`, in the server's order.
     pub extra: Vec<(String, String)>,
+}
+
+impl fmt::Debug for TokenGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra = self.extra.iter().map(|(name, value)| (name.as_str(), Size::Bytes(value.len())));
+        f.debug_struct("TokenGrant")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("id_token", &self.id_token)
+            .field("scope", &self.scope)
+            .field("scopes", &self.scopes)
+            .field("extra", &DebugMap(extra.collect()))
+            .finish()
+    }
 }
 
 /// Fields read into the typed members; everything else goes to `extra`.
