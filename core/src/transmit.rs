@@ -25,16 +25,26 @@ use std::time::Duration;
 pub struct Transmit {
     /// The request, complete with headers and body.
     pub request: http::Request<Vec<u8>>,
-    /// Give up after this long and report [`TransportErrorKind::Timeout`].
+    /// Give up after this long and report [`TransportErrorKind::Timeout`]. Drivers
+    /// treat anything longer than [`RequestLimits::MAX_TIMEOUT`](crate::RequestLimits::MAX_TIMEOUT)
+    /// as that; see [`Transmit::timeout`].
     pub timeout: Duration,
     /// Stop reading after this many body bytes and report [`TransportErrorKind::BodyTooLarge`].
     pub max_response_bytes: usize,
 }
 
 impl Transmit {
-    /// A request to send under these limits.
+    /// A request to send under these limits (the timeout at most
+    /// [`RequestLimits::MAX_TIMEOUT`](crate::RequestLimits::MAX_TIMEOUT)).
     pub fn new(request: http::Request<Vec<u8>>, timeout: Duration, max_response_bytes: usize) -> Self {
-        Transmit { request, timeout, max_response_bytes }
+        Transmit { request, timeout: timeout.min(crate::RequestLimits::MAX_TIMEOUT), max_response_bytes }
+    }
+
+    /// The timeout to send under: [`timeout`](Self::timeout), at most
+    /// [`RequestLimits::MAX_TIMEOUT`](crate::RequestLimits::MAX_TIMEOUT). Drivers use this
+    /// rather than the field, which a caller may have set to anything.
+    pub fn timeout(&self) -> Duration {
+        self.timeout.min(crate::RequestLimits::MAX_TIMEOUT)
     }
 }
 

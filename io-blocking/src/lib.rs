@@ -128,7 +128,8 @@ impl BlockingDriver {
 
     /// Sends one request under the limits the core set.
     pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let Transmit { request, timeout, max_response_bytes, .. } = transmit;
+        let timeout = transmit.timeout();
+        let Transmit { request, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (Instant::now(), request.method().clone(), request.uri().clone());
         let (agent, roots) = self.agent_for(&uri);
         let request = agent

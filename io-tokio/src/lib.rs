@@ -1,7 +1,14 @@
 //! Async driver for [`skytells_auth`]: sends the core's requests with reqwest, sleeps
 //! with tokio's timer, and makes no decision of its own.
 //!
-//! Usable inside an existing runtime; nothing here starts one. Every future is
+//! # Runtime requirements
+//!
+//! Usable inside an existing runtime; nothing here starts one. The runtime must have its
+//! I/O and time drivers enabled (`Builder::enable_all()`, which `#[tokio::main]` does):
+//! reqwest needs the first and request timeouts and polling waits need the second, and
+//! tokio panics when either is missing. Any flavour works, `current_thread` included.
+//!
+//! Every future is
 //! cancellation-safe: dropping [`TokioDriver::run_device_flow`]'s future (on Ctrl-C, or in
 //! a `tokio::time::timeout`) stops the flow between two steps, and nothing is left running.
 //!
@@ -81,7 +88,8 @@ impl TokioDriver {
 
     /// Sends one request under the limits the core set.
     pub async fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let Transmit { request, timeout, max_response_bytes, .. } = transmit;
+        let timeout = transmit.timeout();
+        let Transmit { request, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
             // A request to this machine never goes through a proxy: plain http to loopback
@@ -166,9 +174,18 @@ impl TokioDriver {
     pub async fn run_device_flow(&self, flow: DeviceFlow, on_event: impl FnMut(&FlowEvent)) -> Outcome {
         let origin = Instant::now();
         let now = || Moment::from_duration(origin.elapsed());
-        let sleep_until = |wake_at: Moment| tokio::time::sleep_until(origin + wake_at.since_origin());
+        // A moment past the end of tokio's clock (from a `Duration::MAX` bound) is a very
+        // long sleep, not an overflow.
+        let sleep_until = |wake_at: Moment| {
+            tokio::time::sleep_until(origin.checked_add(wake_at.since_origin()).unwrap_or_else(far_future))
+        };
         drive(flow, now, |transmit| self.send(transmit), sleep_until, on_event).await
     }
+}
+
+/// A moment no login reaches: thirty years from now.
+fn far_future() -> Instant {
+    Instant::now() + std::time::Duration::from_secs(30 * 365 * 24 * 60 * 60)
 }
 
 /// `builder`, trusting `roots` (reqwest's own bundled roots when the machine has none).

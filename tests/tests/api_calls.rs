@@ -8,7 +8,7 @@ use common::emulator;
 use skytells_auth::skytells::{
     messages, ApiBase, ApiConfig, ApiError, FetchIdentity, Scope, VerifyAccessKey, VerifyToken,
 };
-use skytells_auth::{DeviceFlow, RequestError, RequestLimits, Secret, TransportErrorKind};
+use skytells_auth::{DeviceFlow, Exchange, RequestError, RequestLimits, Secret, TransportErrorKind};
 use skytells_emulator::{Break, Breakage, Endpoint};
 
 fn token() -> String {
@@ -106,6 +106,20 @@ for_both_drivers!(a_stalled_server_times_out_within_the_limit, |driver: common::
     let ApiError::Request(RequestError::Transport(transport)) = error else { panic!("{error:?}") };
     assert_eq!(transport.kind, TransportErrorKind::Timeout, "{transport}");
     assert!(started.elapsed() < Duration::from_millis(2500));
+});
+
+for_both_drivers!(a_request_without_a_time_limit_is_sent, |driver: common::Driver| {
+    let emulator = emulator(|_| {});
+    emulator.add_token(&token(), &[]);
+    let mut config = common::config(&emulator);
+    config.limits = RequestLimits::new(Duration::MAX, 1 << 20);
+    let secret = Secret::new(token());
+    let call = VerifyToken { config: &config, token: &secret };
+    assert_eq!(driver.execute(&call), Ok(()));
+    // Set on the request itself, past what the core builds.
+    let mut transmit = call.transmit().unwrap();
+    transmit.timeout = Duration::MAX;
+    assert_eq!(driver.send(transmit).map(|response| response.status().as_u16()), Ok(200));
 });
 
 for_both_drivers!(nothing_listening_is_a_connect_failure, |driver: common::Driver| {

@@ -11,6 +11,9 @@ use crate::transmit::{DebugMap, Size};
 use crate::{check_endpoint, pin_loopback, EndpointError, Secret, TimingBounds};
 
 /// Limits every driver applies to every request the core emits.
+///
+/// A timeout longer than [`MAX_TIMEOUT`](RequestLimits::MAX_TIMEOUT) is treated as that
+/// (a `Duration::MAX` would overflow a clock inside the HTTP client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RequestLimits {
@@ -22,6 +25,9 @@ pub struct RequestLimits {
 }
 
 impl RequestLimits {
+    /// The longest timeout any request is sent under: one day.
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// Limits with this timeout and response size.
     pub fn new(timeout: Duration, max_response_bytes: usize) -> Self {
         RequestLimits { timeout, max_response_bytes }

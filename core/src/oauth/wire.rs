@@ -184,7 +184,7 @@ impl RequestParts<'_> {
             None => Vec::new(),
         };
         let request = builder.body(body).map_err(|error| RequestError::InvalidRequest(error.to_string()))?;
-        Ok(Transmit { request, timeout: self.limits.timeout, max_response_bytes: self.limits.max_response_bytes })
+        Ok(Transmit::new(request, self.limits.timeout, self.limits.max_response_bytes))
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use skytells_auth::skytells::{ApiBase, ApiConfig, Dialect, Scope};
-use skytells_auth::{DeviceFlow, Exchange, FlowEvent, Outcome};
+use skytells_auth::{DeviceFlow, Exchange, FlowEvent, Outcome, Transmit, TransportError};
 use skytells_auth_blocking::BlockingDriver;
 use skytells_auth_tokio::TokioDriver;
 use skytells_emulator::{browser, Emulator, LogEntry, Scenario};
@@ -44,6 +44,13 @@ impl Driver {
         match self {
             Driver::Blocking(driver) => driver.execute_both(first, second),
             Driver::Tokio(driver, runtime) => runtime.block_on(driver.execute_both(first, second)),
+        }
+    }
+
+    pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
+        match self {
+            Driver::Blocking(driver) => driver.send(transmit),
+            Driver::Tokio(driver, runtime) => runtime.block_on(driver.send(transmit)),
         }
     }
 
