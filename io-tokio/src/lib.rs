@@ -43,8 +43,8 @@ use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
 #[derive(Debug, thiserror::Error)]
-#[error("could not set up the HTTP client: {0}")]
-pub struct DriverError(String);
+#[error("could not set up the HTTP client")]
+pub struct DriverError(#[source] reqwest::Error);
 
 /// Runs the core's requests on the current tokio runtime.
 #[derive(Debug, Clone)]
@@ -202,7 +202,7 @@ fn trusting(builder: reqwest::ClientBuilder, roots: &TrustedRoots) -> reqwest::C
 
 /// The client, following no redirect.
 fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, DriverError> {
-    builder.redirect(reqwest::redirect::Policy::none()).build().map_err(|error| DriverError(error.to_string()))
+    builder.redirect(reqwest::redirect::Policy::none()).build().map_err(DriverError)
 }
 
 /// Sorts reqwest's errors into the kinds the core distinguishes. reqwest's messages

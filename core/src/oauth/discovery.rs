@@ -163,9 +163,9 @@ where
 #[non_exhaustive]
 pub enum DiscoveryError {
     /// The issuer is not a URL requests may go to.
-    #[error("the issuer cannot be asked: {0}")]
+    #[error("the issuer cannot be asked")]
     Issuer(#[from] EndpointError),
     /// The request failed, or the answer was unusable.
-    #[error("no usable metadata: {0}")]
+    #[error("no usable metadata")]
     Request(#[from] RequestError),
 }
