@@ -27,7 +27,7 @@ mod cancel;
 
 use std::future::ready;
 use std::io;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use skytells_auth::{
@@ -200,8 +200,12 @@ impl BlockingDriver {
     }
 
     /// The same, stopping early when `cancel` is cancelled (from another thread, a signal
-    /// handler's thread, or a timer): a sleep ends at once, a request in flight ends by
-    /// its timeout, and nothing more is sent.
+    /// handler's thread, or a timer): a sleep ends at once, and so does the wait for a
+    /// request in flight, and nothing more is sent.
+    ///
+    /// To be abandoned at once, each request is sent from a thread of its own (one at a
+    /// time; a poll every few seconds). A request abandoned by a cancel finishes on its
+    /// thread within its timeout, and its answer is dropped unread.
     ///
     /// ```no_run
     /// # use skytells_auth::{DeviceClient, DeviceFlow};
@@ -220,7 +224,10 @@ impl BlockingDriver {
     ) -> Result<Outcome, Cancelled> {
         let origin = Instant::now();
         let now = || Moment::from_duration(origin.elapsed());
-        let send = |transmit| if cancel.is_cancelled() { Gate::Closed } else { Gate::open(self.send(transmit)) };
+        let send = |transmit| match self.send_unless_cancelled(transmit, cancel) {
+            Some(result) => Gate::open(result),
+            None => Gate::Closed,
+        };
         let sleep_until = |wake_at: Moment| {
             if cancel.sleep(wake_at.saturating_duration_since(now())) {
                 Gate::Closed
@@ -229,6 +236,34 @@ impl BlockingDriver {
             }
         };
         block_on::block_on_until(drive(flow, now, send, sleep_until, on_event), cancel)
+    }
+}
+
+impl BlockingDriver {
+    /// Sends on a thread of its own and waits for the answer or for `cancel`, whichever
+    /// comes first; `None` once cancelled.
+    fn send_unless_cancelled(
+        &self,
+        transmit: Transmit,
+        cancel: &Cancel,
+    ) -> Option<Result<http::Response<Vec<u8>>, TransportError>> {
+        if cancel.is_cancelled() {
+            return None;
+        }
+        let answer = Arc::new(Mutex::new(None));
+        let (driver, slot, waker) = (self.clone(), Arc::clone(&answer), cancel.clone());
+        let spawned = std::thread::Builder::new().name("skytells-auth-request".into()).spawn(move || {
+            let result = driver.send(transmit);
+            *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(result);
+            waker.notify();
+        });
+        if let Err(error) = spawned {
+            return Some(Err(TransportError::new(
+                TransportErrorKind::Io,
+                format!("could not start a thread: {error}"),
+            )));
+        }
+        cancel.wait_for(&answer)
     }
 }
 

@@ -175,3 +175,26 @@ fn a_cancelled_blocking_login_stops_at_once_and_sends_nothing_more() {
     assert!(started.elapsed() < Duration::from_secs(25), "the sleep was not cut short");
     assert!(emulator.polls().is_empty(), "nothing was polled");
 }
+
+#[test]
+fn a_cancelled_blocking_login_stops_while_a_request_is_in_flight() {
+    // The poll stalls far longer than the test waits; only a cancel that ends the wait
+    // for the answer lets the login return in time.
+    let emulator = emulator(|scenario| {
+        scenario.breaks = vec![Break { endpoint: Endpoint::Token, breakage: Breakage::Stall { ms: 120_000 } }]
+    });
+    let limits = RequestLimits::new(Duration::from_secs(90), 1 << 20);
+    let flow = DeviceFlow::new(common::config(&emulator).with_limits(limits).device_client(), Scope::DEFAULT);
+    let driver = skytells_auth_blocking::BlockingDriver::new();
+    let cancel = skytells_auth_blocking::Cancel::new();
+    let started = std::time::Instant::now();
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            assert!(emulator.wait_for_polls(1, common::PATIENCE), "the login never polled");
+            cancel.cancel();
+        });
+        driver.run_device_flow_until(flow, &cancel, |_| {})
+    });
+    assert_eq!(result, Err(skytells_auth_blocking::Cancelled));
+    assert!(started.elapsed() < Duration::from_secs(60), "the login waited for the stalled request");
+}
