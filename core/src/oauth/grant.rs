@@ -60,6 +60,72 @@ const KNOWN: [&str; 8] =
     ["access_token", "token_type", "refresh_token", "expires_in", "id_token", "scope", "scopes", "error"];
 
 impl TokenGrant {
+    /// A grant of `access_token` alone, of type `Bearer`, as a server that says nothing
+    /// else would answer; add the rest with the `with_` methods. For tests of code that
+    /// receives grants (a token cache, a refresh schedule).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skytells_auth::{Moment, Secret, TokenGrant};
+    /// let grant = TokenGrant::new(Secret::new("at-1"))
+    ///     .with_refresh_token(Secret::new("rt-1"))
+    ///     .with_expires_in(Duration::from_secs(3600), Moment::from_secs(5))
+    ///     .with_scopes(["openid", "profile"]);
+    /// assert_eq!(grant.expires_at, Some(Moment::from_secs(3605)));
+    /// assert_eq!(grant.scope.as_deref(), Some("openid profile"));
+    /// ```
+    pub fn new(access_token: Secret) -> Self {
+        TokenGrant {
+            access_token,
+            token_type: "Bearer".to_owned(),
+            refresh_token: None,
+            expires_in: None,
+            expires_at: None,
+            id_token: None,
+            scope: None,
+            scopes: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// With this `token_type`.
+    pub fn with_token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.token_type = token_type.into();
+        self
+    }
+
+    /// With a refresh token.
+    pub fn with_refresh_token(mut self, refresh_token: Secret) -> Self {
+        self.refresh_token = Some(refresh_token);
+        self
+    }
+
+    /// Living `lifetime` from `received_at`: sets `expires_in` and `expires_at`.
+    pub fn with_expires_in(mut self, lifetime: Duration, received_at: Moment) -> Self {
+        self.expires_in = Some(lifetime);
+        self.expires_at = Some(received_at + lifetime);
+        self
+    }
+
+    /// With an OpenID Connect ID token.
+    pub fn with_id_token(mut self, id_token: Secret) -> Self {
+        self.id_token = Some(id_token);
+        self
+    }
+
+    /// With these granted scopes: sets `scopes` and `scope` (joined with spaces).
+    pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self.scope = Some(self.scopes.join(" "));
+        self
+    }
+
+    /// With one more field, its value as JSON text.
+    pub fn with_extra(mut self, name: impl Into<String>, json_value: impl Into<String>) -> Self {
+        self.extra.push((name.into(), json_value.into()));
+        self
+    }
+
     /// Reads a token answer's object, received at `received_at`.
     pub(crate) fn from_object(object: &Map<String, Value>, received_at: Moment) -> Result<TokenGrant, BodyError> {
         let token = wire::required_str(object, "access_token")?;

@@ -73,7 +73,10 @@ use schedule::PollSchedule;
 /// assert_eq!(now, Moment::from_millis(120 + 3 * 5_000)); // three polls, five seconds apart
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// A flow is a value: a clone carries on from the same point on its own, which is how
+/// a test can try several answers to the same poll.
+#[derive(Debug, Clone)]
 pub struct DeviceFlow {
     client: DeviceClient,
     scopes: Vec<String>,
@@ -81,7 +84,7 @@ pub struct DeviceFlow {
     events: VecDeque<FlowEvent>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum State {
     /// Nothing sent yet.
     Start,
@@ -93,7 +96,7 @@ enum State {
     Finished(Outcome),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Polling {
     device_code: Secret,
     expires_at: Moment,
@@ -169,6 +172,41 @@ pub struct UserCode {
 }
 
 impl UserCode {
+    /// A code as a server would issue it at `issued_at`, valid for `lifetime`, to be
+    /// polled every `interval`; for tests of what a user interface does with one. The
+    /// texts are sanitized for display, as the flow does with a server's.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skytells_auth::{Moment, UserCode};
+    /// let code = UserCode::new("ABCD-1234", "https://id.test/activate", Moment::from_secs(10), Duration::from_secs(900), Duration::from_secs(5))
+    ///     .with_verification_uri_complete("https://id.test/activate?code=ABCD-1234");
+    /// assert_eq!(code.expires_at, Moment::from_secs(910));
+    /// assert_eq!(code.url_to_open(), "https://id.test/activate?code=ABCD-1234");
+    /// ```
+    pub fn new(
+        user_code: impl AsRef<str>,
+        verification_uri: impl AsRef<str>,
+        issued_at: Moment,
+        lifetime: Duration,
+        interval: Duration,
+    ) -> Self {
+        UserCode {
+            user_code: crate::sanitize_for_display(user_code.as_ref()),
+            verification_uri: crate::sanitize_for_display(verification_uri.as_ref()),
+            verification_uri_complete: None,
+            lifetime,
+            expires_at: issued_at + lifetime,
+            interval,
+        }
+    }
+
+    /// The same, with a page that has the code filled in.
+    pub fn with_verification_uri_complete(mut self, url: impl AsRef<str>) -> Self {
+        self.verification_uri_complete = Some(crate::sanitize_for_display(url.as_ref()));
+        self
+    }
+
     /// The URL to open in a browser: the pre-filled one when there is one.
     pub fn url_to_open(&self) -> &str {
         self.verification_uri_complete.as_deref().unwrap_or(&self.verification_uri)
