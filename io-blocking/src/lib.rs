@@ -53,6 +53,9 @@ pub struct BlockingDriver {
     tls: Arc<OnceLock<TlsAgents>>,
     /// The authorities to trust when given; the machine's otherwise.
     roots: Option<TrustedRoots>,
+    /// The origin of this driver's clock: every [`Moment`] it hands out or takes (a
+    /// grant's `expires_at`, a code's expiry, a refresh's `sent_at`) counts from here.
+    origin: Instant,
 }
 
 #[derive(Debug)]
@@ -84,7 +87,30 @@ impl BlockingDriver {
             plain: ureq::Agent::config_builder().proxy(None).build().into(),
             tls: Arc::default(),
             roots: None,
+            origin: Instant::now(),
         }
+    }
+
+    /// Now, on this driver's clock: the `sent_at` to build a
+    /// [`Refresh`](skytells_auth::Refresh) with, so that its grant's `expires_at` is on
+    /// the same clock as the device flow's. Clones share the clock.
+    pub fn now(&self) -> Moment {
+        Moment::from_duration(self.origin.elapsed())
+    }
+
+    /// The [`Instant`] a moment of this driver's clock stands for, such as a grant's
+    /// `expires_at`; `None` past what `Instant` can hold.
+    ///
+    /// ```no_run
+    /// # use skytells_auth::{DeviceClient, DeviceFlow, Outcome};
+    /// # let flow = DeviceFlow::new(DeviceClient::new("https://x.test/d", "https://x.test/t", "c").unwrap(), ["a"]);
+    /// let driver = skytells_auth_blocking::BlockingDriver::new();
+    /// if let Outcome::Authorized(grant) = driver.run_device_flow(flow, |_| {}) {
+    ///     let expires: Option<std::time::Instant> = grant.expires_at.and_then(|at| driver.instant_at(at));
+    /// }
+    /// ```
+    pub fn instant_at(&self, moment: Moment) -> Option<Instant> {
+        self.origin.checked_add(moment.since_origin())
     }
 
     /// The same, trusting `roots` instead of the machine's authorities.
@@ -190,8 +216,7 @@ impl BlockingDriver {
     /// `on_event` as it happens. The loop is the core's [`drive`]; this driver only sends
     /// and sleeps.
     pub fn run_device_flow(&self, flow: DeviceFlow, on_event: impl FnMut(&FlowEvent)) -> Outcome {
-        let origin = Instant::now();
-        let now = || Moment::from_duration(origin.elapsed());
+        let now = || self.now();
         let sleep_until = |wake_at: Moment| {
             std::thread::sleep(wake_at.saturating_duration_since(now()));
             ready(())
@@ -222,8 +247,7 @@ impl BlockingDriver {
         cancel: &Cancel,
         on_event: impl FnMut(&FlowEvent),
     ) -> Result<Outcome, Cancelled> {
-        let origin = Instant::now();
-        let now = || Moment::from_duration(origin.elapsed());
+        let now = || self.now();
         let send = |transmit| match self.send_unless_cancelled(transmit, cancel) {
             Some(result) => Gate::open(result),
             None => Gate::Closed,

@@ -39,7 +39,8 @@ pub use skytells_auth_tls::TrustedRoots;
 use skytells_auth_tls::{certificate_failure, RootSource};
 use std::future::Future;
 use std::task::Poll;
-use tokio::time::Instant;
+/// tokio's `Instant`, which [`TokioDriver::instant_at`] returns.
+pub use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,9 @@ pub struct TokioDriver {
     roots: TrustedRoots,
     /// Whether `client` is the caller's own, whose authorities this driver does not know.
     own_client: bool,
+    /// The origin of this driver's clock (tokio's, so a paused test clock applies): every
+    /// [`Moment`] it hands out or takes counts from here.
+    origin: Instant,
 }
 
 impl TokioDriver {
@@ -72,7 +76,7 @@ impl TokioDriver {
     pub fn with_roots(roots: TrustedRoots) -> Result<Self, DriverError> {
         let client = build(trusting(reqwest::Client::builder(), &roots))?;
         let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
-        Ok(TokioDriver { client, direct, roots, own_client: false })
+        Ok(TokioDriver { client, direct, roots, own_client: false, origin: Instant::now() })
     }
 
     /// A driver over your own client (its TLS roots, proxies, pool). Build it with
@@ -83,7 +87,21 @@ impl TokioDriver {
     pub fn with_client(client: reqwest::Client) -> Result<Self, DriverError> {
         let roots = TrustedRoots::from_machine();
         let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
-        Ok(TokioDriver { client, direct, roots, own_client: true })
+        Ok(TokioDriver { client, direct, roots, own_client: true, origin: Instant::now() })
+    }
+
+    /// Now, on this driver's clock: the `sent_at` to build a
+    /// [`Refresh`](skytells_auth::Refresh) with, so that its grant's `expires_at` is on
+    /// the same clock as the device flow's. Clones share the clock.
+    pub fn now(&self) -> Moment {
+        Moment::from_duration(self.origin.elapsed())
+    }
+
+    /// The tokio [`Instant`] a moment of this driver's clock stands for, such as a grant's
+    /// `expires_at` (ready for `tokio::time::sleep_until`; `.into_std()` gives the
+    /// standard one); `None` past what `Instant` can hold.
+    pub fn instant_at(&self, moment: Moment) -> Option<Instant> {
+        self.origin.checked_add(moment.since_origin())
     }
 
     /// Sends one request under the limits the core set.
@@ -172,8 +190,8 @@ impl TokioDriver {
     /// The loop is the core's [`drive`]; this driver only sends and sleeps, with tokio's
     /// clock.
     pub async fn run_device_flow(&self, flow: DeviceFlow, on_event: impl FnMut(&FlowEvent)) -> Outcome {
-        let origin = Instant::now();
-        let now = || Moment::from_duration(origin.elapsed());
+        let origin = self.origin;
+        let now = || self.now();
         // A moment past the end of tokio's clock (from a `Duration::MAX` bound) is a very
         // long sleep, not an overflow.
         let sleep_until = |wake_at: Moment| {

@@ -122,6 +122,25 @@ for_both_drivers!(a_request_without_a_time_limit_is_sent, |driver: common::Drive
     assert_eq!(driver.send(transmit).map(|response| response.status().as_u16()), Ok(200));
 });
 
+for_both_drivers!(moments_from_a_login_are_instants_on_the_drivers_clock, |driver: common::Driver| {
+    // The driver's clock has run for two seconds (a stalled call) before the login
+    // starts, so a clock that began with the login would put the expiry two seconds
+    // earlier than `before + lifetime`.
+    let emulator = emulator(|scenario| {
+        scenario.expires_in = Some(30.0);
+        scenario.breaks = vec![Break { endpoint: Endpoint::Me, breakage: Breakage::Stall { ms: 2000 } }];
+    });
+    let config = common::config(&emulator);
+    let _ = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) });
+    let lifetime = Duration::from_secs(30);
+    let before = std::time::Instant::now();
+    let (_, events) = common::login(&driver, &emulator, common::Person::Approves, 0);
+    let after = std::time::Instant::now();
+    let Some(skytells_auth::FlowEvent::CodeIssued(code)) = events.first() else { panic!("{events:?}") };
+    let expires = driver.instant_at(code.expires_at);
+    assert!(expires >= before + lifetime && expires <= after + lifetime, "{:?}", expires - before);
+});
+
 for_both_drivers!(nothing_listening_is_a_connect_failure, |driver: common::Driver| {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

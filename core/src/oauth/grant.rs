@@ -25,7 +25,9 @@ pub struct TokenGrant {
     pub refresh_token: Option<Secret>,
     /// `expires_in`: how long the access token lives, from when the answer arrived.
     pub expires_in: Option<Duration>,
-    /// The same on the caller's clock: when the answer arrived plus `expires_in`.
+    /// The same on the caller's clock: when the answer arrived plus `expires_in`. With a
+    /// ready-made driver that is the driver's clock: its `instant_at` turns this into an
+    /// `Instant`, and its `now()` is the `sent_at` of a [`Refresh`](crate::Refresh).
     pub expires_at: Option<Moment>,
     /// An OpenID Connect ID token, when the `openid` scope was granted.
     pub id_token: Option<Secret>,

@@ -47,6 +47,14 @@ impl Driver {
         }
     }
 
+    /// The instant a moment of the driver's clock stands for.
+    pub fn instant_at(&self, moment: skytells_auth::Moment) -> std::time::Instant {
+        match self {
+            Driver::Blocking(driver) => driver.instant_at(moment).unwrap(),
+            Driver::Tokio(driver, _) => driver.instant_at(moment).unwrap().into_std(),
+        }
+    }
+
     pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
         match self {
             Driver::Blocking(driver) => driver.send(transmit),
