@@ -186,13 +186,13 @@ fn strings(object: &Map<String, Value>, field: &str) -> Vec<String> {
 
 /// Finds `issuer`'s metadata: the OpenID configuration, then, if the server has none
 /// (404), the RFC 8414 document. `send` carries one request, as in [`drive`](crate::drive).
-pub async fn discover<Send, Sent>(
+pub async fn discover<SendFn, Sent>(
     issuer: &str,
     limits: RequestLimits,
-    mut send: Send,
+    mut send: SendFn,
 ) -> Result<ServerMetadata, DiscoveryError>
 where
-    Send: FnMut(Transmit) -> Sent,
+    SendFn: FnMut(Transmit) -> Sent,
     Sent: Future<Output = Result<http::Response<Vec<u8>>, TransportError>>,
 {
     let mut last = None;
