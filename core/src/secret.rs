@@ -6,10 +6,17 @@ use std::fmt;
 /// may be shown to a person.
 const SHOWN_BODY_CHARS: usize = 4;
 
+/// The public prefixes of Skytells credentials. Only behind one of these may a few
+/// characters be shown: they tell a person which token it is, and the prefix says the
+/// rest is a long random body. A secret of any other shape (a password, an OAuth
+/// access token, a device code) may be short or structured, so nothing of it is shown.
+const PUBLIC_PREFIXES: [&str; 2] = ["sk_pat_", "sk_proj_"];
+
 /// A credential: a personal access token, an access key, a device code or an access token.
 ///
-/// `Debug` and `Display` show a short prefix only (`sk_pat_1a2b…`), so a secret can be
-/// logged, put in an error or hit by a panic message without leaking. Use
+/// `Debug` and `Display` show a known public prefix and four characters (`sk_pat_1a2b…`),
+/// and nothing at all of a secret without such a prefix (`…`), so a secret can be logged,
+/// put in an error or hit by a panic message without leaking. Use
 /// [`Secret::expose`] where the full value is really needed: an `Authorization` header
 /// or the credentials file.
 ///
@@ -18,6 +25,7 @@ const SHOWN_BODY_CHARS: usize = 4;
 /// let token = Secret::new(format!("sk_pat_{}", "ab".repeat(32)));
 /// assert_eq!(token.to_string(), "sk_pat_abab…");
 /// assert_eq!(format!("{token:?}"), "Secret(\"sk_pat_abab…\")");
+/// assert_eq!(Secret::new("hunter2").to_string(), "…");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Secret(String);
@@ -33,9 +41,12 @@ impl Secret {
         &self.0
     }
 
-    /// What may be shown of the secret: its kind prefix and a few characters, then `…`.
+    /// What may be shown of the secret: its kind prefix and a few characters, then `…`;
+    /// only `…` for a secret without a known public prefix.
     pub fn redacted(&self) -> String {
-        let known_prefix = ["sk_pat_", "sk_proj_"].into_iter().find(|prefix| self.0.starts_with(prefix)).unwrap_or("");
+        let Some(known_prefix) = PUBLIC_PREFIXES.into_iter().find(|prefix| self.0.starts_with(prefix)) else {
+            return "…".to_owned();
+        };
         let body = &self.0[known_prefix.len()..];
         let shown: String = body
             .chars()
@@ -70,9 +81,11 @@ mod tests {
     }
 
     #[test]
-    fn short_and_unprefixed_secrets_are_redacted_too() {
-        assert_eq!(Secret::new("xy").redacted(), "xy…");
+    fn nothing_is_shown_of_a_secret_without_a_public_prefix() {
+        assert_eq!(Secret::new("xy").redacted(), "…");
         assert_eq!(Secret::new("").redacted(), "…");
-        assert_eq!(Secret::new("opaque-token-value").redacted(), "opaq…");
+        assert_eq!(Secret::new("hunter2").redacted(), "…");
+        assert_eq!(format!("{:?}", Secret::new("opaque-token-value")), "Secret(\"…\")");
+        assert_eq!(Secret::new("sk_pat_").redacted(), "sk_pat_…");
     }
 }

@@ -1,23 +1,95 @@
 //! What the core hands a driver to send, and what a driver reports when sending failed.
 
+use std::fmt;
 use std::time::Duration;
 
 /// A request for the driver to send, with the limits to send it under.
-#[derive(Debug)]
+///
+/// `Debug` shows the method, the URL, header names and the sizes of header values and
+/// body, never their contents: they carry the client secret, device code, refresh token
+/// or bearer token. Headers that carry a credential are marked
+/// [sensitive](http::HeaderValue::set_sensitive), so HTTP clients keep them out of their
+/// own logs too.
+///
+/// ```
+/// use skytells_auth::{ClientAuth, DeviceClient, DeviceFlow, Moment, Output, Secret};
+/// let client = DeviceClient::new("https://x.test/device", "https://x.test/token", "my-cli")?
+///     .with_auth(ClientAuth::SecretBasic(Secret::new("s3cret")));
+/// let Output::Transmit(transmit) = DeviceFlow::new(client, ["openid"]).poll_output(Moment::ZERO) else { unreachable!() };
+/// assert!(transmit.request.headers()["authorization"].is_sensitive());
+/// let shown = format!("{transmit:?}");
+/// assert!(shown.contains("authorization") && !shown.contains("Basic") && !shown.contains("openid"));
+/// # Ok::<(), skytells_auth::EndpointError>(())
+/// ```
 #[non_exhaustive]
 pub struct Transmit {
     /// The request, complete with headers and body.
     pub request: http::Request<Vec<u8>>,
-    /// Give up after this long and report [`TransportErrorKind::Timeout`].
+    /// Give up after this long and report [`TransportErrorKind::Timeout`]. Drivers
+    /// treat anything longer than [`RequestLimits::MAX_TIMEOUT`](crate::RequestLimits::MAX_TIMEOUT)
+    /// as that; see [`Transmit::timeout`].
     pub timeout: Duration,
     /// Stop reading after this many body bytes and report [`TransportErrorKind::BodyTooLarge`].
     pub max_response_bytes: usize,
 }
 
 impl Transmit {
-    /// A request to send under these limits.
+    /// A request to send under these limits (the timeout at most
+    /// [`RequestLimits::MAX_TIMEOUT`](crate::RequestLimits::MAX_TIMEOUT)).
     pub fn new(request: http::Request<Vec<u8>>, timeout: Duration, max_response_bytes: usize) -> Self {
-        Transmit { request, timeout, max_response_bytes }
+        Transmit { request, timeout: timeout.min(crate::RequestLimits::MAX_TIMEOUT), max_response_bytes }
+    }
+
+    /// The timeout to send under: [`timeout`](Self::timeout), at most
+    /// [`RequestLimits::MAX_TIMEOUT`](crate::RequestLimits::MAX_TIMEOUT). Drivers use this
+    /// rather than the field, which a caller may have set to anything.
+    pub fn timeout(&self) -> Duration {
+        self.timeout.min(crate::RequestLimits::MAX_TIMEOUT)
+    }
+}
+
+impl fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let request = &self.request;
+        let headers = request.headers().iter().map(|(name, value)| {
+            let size = if value.is_sensitive() { Size::Sensitive(value.len()) } else { Size::Bytes(value.len()) };
+            (name.as_str(), size)
+        });
+        f.debug_struct("Transmit")
+            .field("method", request.method())
+            .field("uri", request.uri())
+            .field("headers", &DebugMap(headers.collect()))
+            .field("body", &Size::Bytes(request.body().len()))
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+/// How a redacted value is shown in `Debug`: its size only.
+#[derive(Clone, Copy)]
+pub(crate) enum Size {
+    /// A value of this many bytes.
+    Bytes(usize),
+    /// A credential of this many bytes.
+    Sensitive(usize),
+}
+
+impl fmt::Debug for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Size::Bytes(len) => write!(f, "<{len} bytes>"),
+            Size::Sensitive(len) => write!(f, "<sensitive, {len} bytes>"),
+        }
+    }
+}
+
+/// Pairs shown as a `Debug` map.
+pub(crate) struct DebugMap<K, V>(pub(crate) Vec<(K, V)>);
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for DebugMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|(key, value)| (key, value))).finish()
     }
 }
 

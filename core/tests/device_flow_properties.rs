@@ -6,8 +6,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use skytells_auth::skytells::{ApiConfig, Scope};
 use skytells_auth::{
-    DeviceFlow, FlowEvent, FlowMisuse, Moment, Outcome, Output, TransportError, TransportErrorKind, MAX_BACKOFF,
-    SLOW_DOWN_STEP,
+    DeviceFlow, FlowEvent, FlowMisuse, Moment, Outcome, Output, RequestError, TransportError, TransportErrorKind,
+    MAX_BACKOFF, SLOW_DOWN_STEP,
 };
 
 /// What the scripted server says to one poll.
@@ -445,7 +445,8 @@ fn a_request_whose_result_never_comes_times_out_at_its_deadline() {
     let Output::Event(FlowEvent::PollFailed { error, retry_in }) = flow.poll_output(deadline) else {
         panic!("the deadline passed: the poll timed out")
     };
-    assert!(error.to_string().contains("timed out"), "{error}");
+    let RequestError::Transport(transport) = &error else { panic!("{error:?}") };
+    assert_eq!(transport.kind, TransportErrorKind::Timeout, "{transport}");
     assert_eq!(retry_in, Duration::from_secs(10));
     assert!(matches!(flow.poll_output(deadline), Output::WaitUntil(at) if at == deadline + retry_in));
     // A result for the lost request is no longer expected.

@@ -16,6 +16,17 @@ fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
     http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
 }
 
+/// An error's message and its sources', as anyhow's `{:#}` prints them.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 /// Runs a future whose every await is ready at once.
 fn run<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
@@ -73,11 +84,7 @@ fn discovery_refuses_another_issuers_metadata_and_unsafe_endpoints() {
         }
     );
     let plain = METADATA.replace("https://id.test/token", "http://id.test/token");
-    assert!(ask
-        .interpret(response(200, &plain))
-        .unwrap_err()
-        .to_string()
-        .contains("`token_endpoint` is not an https URL"));
+    assert!(chain(&ask.interpret(response(200, &plain)).unwrap_err()).contains("`token_endpoint` is not an https URL"));
     let no_token = r#"{"issuer":"https://id.test"}"#;
     assert!(matches!(
         ask.interpret(response(200, no_token)),
@@ -108,7 +115,7 @@ fn discover_falls_back_to_rfc_8414_only_on_a_404() {
     assert!(matches!(unreachable, Err(DiscoveryError::Request(RequestError::Transport(_)))));
     let neither =
         run(discover("https://id.test", RequestLimits::default(), |_| std::future::ready(Ok(response(404, "")))));
-    assert!(neither.unwrap_err().to_string().starts_with("no usable metadata: the server answered HTTP 404"));
+    assert!(chain(&neither.unwrap_err()).starts_with("no usable metadata: the server answered HTTP 404"));
     let bad_issuer =
         run(discover("http://id.test", RequestLimits::default(), |_| std::future::ready(Ok(response(200, "")))));
     assert!(matches!(bad_issuer, Err(DiscoveryError::Issuer(EndpointError::InsecureHost { .. }))));
@@ -208,7 +215,7 @@ fn error_codes_round_trip_and_errors_state_facts() {
         ),
     ];
     for (error, says, transient, status) in cases {
-        assert_eq!((error.to_string().as_str(), error.is_transient(), error.status()), (says, transient, status));
+        assert_eq!((chain(&error).as_str(), error.is_transient(), error.status()), (says, transient, status));
     }
     let transmit = Transmit::new(http::Request::new(Vec::new()), Duration::from_secs(1), 5);
     assert_eq!((transmit.timeout, transmit.max_response_bytes), (Duration::from_secs(1), 5));

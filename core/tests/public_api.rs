@@ -53,7 +53,8 @@ fn access_keys_and_identities_need_an_id() {
     let project = verify.interpret(response(200, r#"{"data":{"id":42,"name":"A","slug":"a"}}"#)).unwrap();
     assert_eq!((project.id.as_str(), project.slug.as_deref()), ("42", Some("a")));
     let no_id = verify.interpret(response(200, r#"{"data":{"name":"A"}}"#)).unwrap_err();
-    assert_eq!(no_id.to_string(), "the server sent an unusable answer (HTTP 200): the response has no `id`");
+    assert_eq!(no_id.to_string(), "the server sent an unusable answer (HTTP 200)");
+    assert_eq!(std::error::Error::source(&no_id).unwrap().to_string(), "the response has no `id`");
     assert_eq!(verify.interpret(response(401, "{}")), Err(ApiError::AccessKeyRejected));
 
     let secret = token();
@@ -115,7 +116,8 @@ fn device_codes_must_be_printable() {
     let body = r#"{"device_code":"d\u0007","user_code":"U","verification_uri":"https://x.test/"}"#;
     flow.handle_result(Moment::ZERO, Ok(response(200, body))).unwrap();
     let Some(Outcome::Failed(failure)) = flow.outcome() else { panic!("{:?}", flow.outcome()) };
-    assert!(failure.to_string().contains("`device_code` is not printable ASCII"), "{failure}");
+    let problem = failure.request_error().and_then(std::error::Error::source).map(ToString::to_string);
+    assert_eq!(problem.as_deref(), Some("the response's `device_code` is not printable ASCII"), "{failure:?}");
 }
 
 fn device_authorization() -> http::Response<Vec<u8>> {

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         None => match driver.discover(&args.issuer) {
             Ok(metadata) => Some(metadata),
             Err(error) => {
-                eprintln!("discovery failed: {error}");
+                eprintln!("discovery failed: {}", cli::chain(&error));
                 return ExitCode::FAILURE;
             }
         },

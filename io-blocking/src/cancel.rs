@@ -45,6 +45,33 @@ impl Cancel {
     }
 }
 
+impl Cancel {
+    /// Wakes every thread waiting on this handle without cancelling, so that it looks
+    /// at what it waits for.
+    pub(crate) fn notify(&self) {
+        let (flag, changed) = &*self.0;
+        let _guard = flag.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        changed.notify_all();
+    }
+
+    /// Waits until `slot` is filled (and takes it) or the handle is cancelled (`None`).
+    /// Whoever fills the slot calls [`notify`](Self::notify) afterwards; checking the
+    /// slot under this handle's lock means that wake-up cannot be missed.
+    pub(crate) fn wait_for<T>(&self, slot: &Mutex<Option<T>>) -> Option<T> {
+        let (flag, changed) = &*self.0;
+        let mut cancelled = flag.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        loop {
+            if let Some(value) = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take() {
+                return Some(value);
+            }
+            if *cancelled {
+                return None;
+            }
+            cancelled = changed.wait(cancelled).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
 /// A future that is ready at once with its value, or never (once the login is cancelled),
 /// so that the driver loop stops between two steps.
 pub(crate) enum Gate<T> {

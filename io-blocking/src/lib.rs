@@ -27,7 +27,7 @@ mod cancel;
 
 use std::future::ready;
 use std::io;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use skytells_auth::{
@@ -53,6 +53,9 @@ pub struct BlockingDriver {
     tls: Arc<OnceLock<TlsAgents>>,
     /// The authorities to trust when given; the machine's otherwise.
     roots: Option<TrustedRoots>,
+    /// The origin of this driver's clock: every [`Moment`] it hands out or takes (a
+    /// grant's `expires_at`, a code's expiry, a refresh's `sent_at`) counts from here.
+    origin: Instant,
 }
 
 #[derive(Debug)]
@@ -84,7 +87,30 @@ impl BlockingDriver {
             plain: ureq::Agent::config_builder().proxy(None).build().into(),
             tls: Arc::default(),
             roots: None,
+            origin: Instant::now(),
         }
+    }
+
+    /// Now, on this driver's clock: the `sent_at` to build a
+    /// [`Refresh`](skytells_auth::Refresh) with, so that its grant's `expires_at` is on
+    /// the same clock as the device flow's. Clones share the clock.
+    pub fn now(&self) -> Moment {
+        Moment::from_duration(self.origin.elapsed())
+    }
+
+    /// The [`Instant`] a moment of this driver's clock stands for, such as a grant's
+    /// `expires_at`; `None` past what `Instant` can hold.
+    ///
+    /// ```no_run
+    /// # use skytells_auth::{DeviceClient, DeviceFlow, Outcome};
+    /// # let flow = DeviceFlow::new(DeviceClient::new("https://x.test/d", "https://x.test/t", "c").unwrap(), ["a"]);
+    /// let driver = skytells_auth_blocking::BlockingDriver::new();
+    /// if let Outcome::Authorized(grant) = driver.run_device_flow(flow, |_| {}) {
+    ///     let expires: Option<std::time::Instant> = grant.expires_at.and_then(|at| driver.instant_at(at));
+    /// }
+    /// ```
+    pub fn instant_at(&self, moment: Moment) -> Option<Instant> {
+        self.origin.checked_add(moment.since_origin())
     }
 
     /// The same, trusting `roots` instead of the machine's authorities.
@@ -128,7 +154,8 @@ impl BlockingDriver {
 
     /// Sends one request under the limits the core set.
     pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let Transmit { request, timeout, max_response_bytes, .. } = transmit;
+        let timeout = transmit.timeout();
+        let Transmit { request, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (Instant::now(), request.method().clone(), request.uri().clone());
         let (agent, roots) = self.agent_for(&uri);
         let request = agent
@@ -189,8 +216,7 @@ impl BlockingDriver {
     /// `on_event` as it happens. The loop is the core's [`drive`]; this driver only sends
     /// and sleeps.
     pub fn run_device_flow(&self, flow: DeviceFlow, on_event: impl FnMut(&FlowEvent)) -> Outcome {
-        let origin = Instant::now();
-        let now = || Moment::from_duration(origin.elapsed());
+        let now = || self.now();
         let sleep_until = |wake_at: Moment| {
             std::thread::sleep(wake_at.saturating_duration_since(now()));
             ready(())
@@ -199,8 +225,12 @@ impl BlockingDriver {
     }
 
     /// The same, stopping early when `cancel` is cancelled (from another thread, a signal
-    /// handler's thread, or a timer): a sleep ends at once, a request in flight ends by
-    /// its timeout, and nothing more is sent.
+    /// handler's thread, or a timer): a sleep ends at once, and so does the wait for a
+    /// request in flight, and nothing more is sent.
+    ///
+    /// To be abandoned at once, each request is sent from a thread of its own (one at a
+    /// time; a poll every few seconds). A request abandoned by a cancel finishes on its
+    /// thread within its timeout, and its answer is dropped unread.
     ///
     /// ```no_run
     /// # use skytells_auth::{DeviceClient, DeviceFlow};
@@ -217,9 +247,11 @@ impl BlockingDriver {
         cancel: &Cancel,
         on_event: impl FnMut(&FlowEvent),
     ) -> Result<Outcome, Cancelled> {
-        let origin = Instant::now();
-        let now = || Moment::from_duration(origin.elapsed());
-        let send = |transmit| if cancel.is_cancelled() { Gate::Closed } else { Gate::open(self.send(transmit)) };
+        let now = || self.now();
+        let send = |transmit| match self.send_unless_cancelled(transmit, cancel) {
+            Some(result) => Gate::open(result),
+            None => Gate::Closed,
+        };
         let sleep_until = |wake_at: Moment| {
             if cancel.sleep(wake_at.saturating_duration_since(now())) {
                 Gate::Closed
@@ -228,6 +260,34 @@ impl BlockingDriver {
             }
         };
         block_on::block_on_until(drive(flow, now, send, sleep_until, on_event), cancel)
+    }
+}
+
+impl BlockingDriver {
+    /// Sends on a thread of its own and waits for the answer or for `cancel`, whichever
+    /// comes first; `None` once cancelled.
+    fn send_unless_cancelled(
+        &self,
+        transmit: Transmit,
+        cancel: &Cancel,
+    ) -> Option<Result<http::Response<Vec<u8>>, TransportError>> {
+        if cancel.is_cancelled() {
+            return None;
+        }
+        let answer = Arc::new(Mutex::new(None));
+        let (driver, slot, waker) = (self.clone(), Arc::clone(&answer), cancel.clone());
+        let spawned = std::thread::Builder::new().name("skytells-auth-request".into()).spawn(move || {
+            let result = driver.send(transmit);
+            *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(result);
+            waker.notify();
+        });
+        if let Err(error) = spawned {
+            return Some(Err(TransportError::new(
+                TransportErrorKind::Io,
+                format!("could not start a thread: {error}"),
+            )));
+        }
+        cancel.wait_for(&answer)
     }
 }
 

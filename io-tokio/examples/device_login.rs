@@ -26,7 +26,7 @@ async fn main() -> ExitCode {
     let driver = match TokioDriver::new() {
         Ok(driver) => driver,
         Err(error) => {
-            eprintln!("{error}");
+            eprintln!("{}", cli::chain(&error));
             return ExitCode::FAILURE;
         }
     };
@@ -35,7 +35,7 @@ async fn main() -> ExitCode {
         None => match driver.discover(&args.issuer).await {
             Ok(metadata) => Some(metadata),
             Err(error) => {
-                eprintln!("discovery failed: {error}");
+                eprintln!("discovery failed: {}", cli::chain(&error));
                 return ExitCode::FAILURE;
             }
         },

@@ -1,7 +1,14 @@
 //! Async driver for [`skytells_auth`]: sends the core's requests with reqwest, sleeps
 //! with tokio's timer, and makes no decision of its own.
 //!
-//! Usable inside an existing runtime; nothing here starts one. Every future is
+//! # Runtime requirements
+//!
+//! Usable inside an existing runtime; nothing here starts one. The runtime must have its
+//! I/O and time drivers enabled (`Builder::enable_all()`, which `#[tokio::main]` does):
+//! reqwest needs the first and request timeouts and polling waits need the second, and
+//! tokio panics when either is missing. Any flavour works, `current_thread` included.
+//!
+//! Every future is
 //! cancellation-safe: dropping [`TokioDriver::run_device_flow`]'s future (on Ctrl-C, or in
 //! a `tokio::time::timeout`) stops the flow between two steps, and nothing is left running.
 //!
@@ -32,12 +39,13 @@ pub use skytells_auth_tls::TrustedRoots;
 use skytells_auth_tls::{certificate_failure, RootSource};
 use std::future::Future;
 use std::task::Poll;
-use tokio::time::Instant;
+/// tokio's `Instant`, which [`TokioDriver::instant_at`] returns.
+pub use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
 #[derive(Debug, thiserror::Error)]
-#[error("could not set up the HTTP client: {0}")]
-pub struct DriverError(String);
+#[error("could not set up the HTTP client")]
+pub struct DriverError(#[source] reqwest::Error);
 
 /// Runs the core's requests on the current tokio runtime.
 #[derive(Debug, Clone)]
@@ -49,6 +57,9 @@ pub struct TokioDriver {
     roots: TrustedRoots,
     /// Whether `client` is the caller's own, whose authorities this driver does not know.
     own_client: bool,
+    /// The origin of this driver's clock (tokio's, so a paused test clock applies): every
+    /// [`Moment`] it hands out or takes counts from here.
+    origin: Instant,
 }
 
 impl TokioDriver {
@@ -65,7 +76,7 @@ impl TokioDriver {
     pub fn with_roots(roots: TrustedRoots) -> Result<Self, DriverError> {
         let client = build(trusting(reqwest::Client::builder(), &roots))?;
         let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
-        Ok(TokioDriver { client, direct, roots, own_client: false })
+        Ok(TokioDriver { client, direct, roots, own_client: false, origin: Instant::now() })
     }
 
     /// A driver over your own client (its TLS roots, proxies, pool). Build it with
@@ -76,12 +87,27 @@ impl TokioDriver {
     pub fn with_client(client: reqwest::Client) -> Result<Self, DriverError> {
         let roots = TrustedRoots::from_machine();
         let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
-        Ok(TokioDriver { client, direct, roots, own_client: true })
+        Ok(TokioDriver { client, direct, roots, own_client: true, origin: Instant::now() })
+    }
+
+    /// Now, on this driver's clock: the `sent_at` to build a
+    /// [`Refresh`](skytells_auth::Refresh) with, so that its grant's `expires_at` is on
+    /// the same clock as the device flow's. Clones share the clock.
+    pub fn now(&self) -> Moment {
+        Moment::from_duration(self.origin.elapsed())
+    }
+
+    /// The tokio [`Instant`] a moment of this driver's clock stands for, such as a grant's
+    /// `expires_at` (ready for `tokio::time::sleep_until`; `.into_std()` gives the
+    /// standard one); `None` past what `Instant` can hold.
+    pub fn instant_at(&self, moment: Moment) -> Option<Instant> {
+        self.origin.checked_add(moment.since_origin())
     }
 
     /// Sends one request under the limits the core set.
     pub async fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let Transmit { request, timeout, max_response_bytes, .. } = transmit;
+        let timeout = transmit.timeout();
+        let Transmit { request, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
             // A request to this machine never goes through a proxy: plain http to loopback
@@ -164,11 +190,20 @@ impl TokioDriver {
     /// The loop is the core's [`drive`]; this driver only sends and sleeps, with tokio's
     /// clock.
     pub async fn run_device_flow(&self, flow: DeviceFlow, on_event: impl FnMut(&FlowEvent)) -> Outcome {
-        let origin = Instant::now();
-        let now = || Moment::from_duration(origin.elapsed());
-        let sleep_until = |wake_at: Moment| tokio::time::sleep_until(origin + wake_at.since_origin());
+        let origin = self.origin;
+        let now = || self.now();
+        // A moment past the end of tokio's clock (from a `Duration::MAX` bound) is a very
+        // long sleep, not an overflow.
+        let sleep_until = |wake_at: Moment| {
+            tokio::time::sleep_until(origin.checked_add(wake_at.since_origin()).unwrap_or_else(far_future))
+        };
         drive(flow, now, |transmit| self.send(transmit), sleep_until, on_event).await
     }
+}
+
+/// A moment no login reaches: thirty years from now.
+fn far_future() -> Instant {
+    Instant::now() + std::time::Duration::from_secs(30 * 365 * 24 * 60 * 60)
 }
 
 /// `builder`, trusting `roots` (reqwest's own bundled roots when the machine has none).
@@ -185,7 +220,7 @@ fn trusting(builder: reqwest::ClientBuilder, roots: &TrustedRoots) -> reqwest::C
 
 /// The client, following no redirect.
 fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, DriverError> {
-    builder.redirect(reqwest::redirect::Policy::none()).build().map_err(|error| DriverError(error.to_string()))
+    builder.redirect(reqwest::redirect::Policy::none()).build().map_err(DriverError)
 }
 
 /// Sorts reqwest's errors into the kinds the core distinguishes. reqwest's messages

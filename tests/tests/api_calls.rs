@@ -8,7 +8,7 @@ use common::emulator;
 use skytells_auth::skytells::{
     messages, ApiBase, ApiConfig, ApiError, FetchIdentity, Scope, VerifyAccessKey, VerifyToken,
 };
-use skytells_auth::{DeviceFlow, RequestError, RequestLimits, Secret, TransportErrorKind};
+use skytells_auth::{DeviceFlow, Exchange, RequestError, RequestLimits, Secret, TransportErrorKind};
 use skytells_emulator::{Break, Breakage, Endpoint};
 
 fn token() -> String {
@@ -108,6 +108,39 @@ for_both_drivers!(a_stalled_server_times_out_within_the_limit, |driver: common::
     assert!(started.elapsed() < Duration::from_millis(2500));
 });
 
+for_both_drivers!(a_request_without_a_time_limit_is_sent, |driver: common::Driver| {
+    let emulator = emulator(|_| {});
+    emulator.add_token(&token(), &[]);
+    let mut config = common::config(&emulator);
+    config.limits = RequestLimits::new(Duration::MAX, 1 << 20);
+    let secret = Secret::new(token());
+    let call = VerifyToken { config: &config, token: &secret };
+    assert_eq!(driver.execute(&call), Ok(()));
+    // Set on the request itself, past what the core builds.
+    let mut transmit = call.transmit().unwrap();
+    transmit.timeout = Duration::MAX;
+    assert_eq!(driver.send(transmit).map(|response| response.status().as_u16()), Ok(200));
+});
+
+for_both_drivers!(moments_from_a_login_are_instants_on_the_drivers_clock, |driver: common::Driver| {
+    // The driver's clock has run for two seconds (a stalled call) before the login
+    // starts, so a clock that began with the login would put the expiry two seconds
+    // earlier than `before + lifetime`.
+    let emulator = emulator(|scenario| {
+        scenario.expires_in = Some(30.0);
+        scenario.breaks = vec![Break { endpoint: Endpoint::Me, breakage: Breakage::Stall { ms: 2000 } }];
+    });
+    let config = common::config(&emulator);
+    let _ = driver.execute(&FetchIdentity { config: &config, token: &Secret::new(token()) });
+    let lifetime = Duration::from_secs(30);
+    let before = std::time::Instant::now();
+    let (_, events) = common::login(&driver, &emulator, common::Person::Approves, 0);
+    let after = std::time::Instant::now();
+    let Some(skytells_auth::FlowEvent::CodeIssued(code)) = events.first() else { panic!("{events:?}") };
+    let expires = driver.instant_at(code.expires_at);
+    assert!(expires >= before + lifetime && expires <= after + lifetime, "{:?}", expires - before);
+});
+
 for_both_drivers!(nothing_listening_is_a_connect_failure, |driver: common::Driver| {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -160,4 +193,27 @@ fn a_cancelled_blocking_login_stops_at_once_and_sends_nothing_more() {
     assert_eq!(result, Err(skytells_auth_blocking::Cancelled));
     assert!(started.elapsed() < Duration::from_secs(25), "the sleep was not cut short");
     assert!(emulator.polls().is_empty(), "nothing was polled");
+}
+
+#[test]
+fn a_cancelled_blocking_login_stops_while_a_request_is_in_flight() {
+    // The poll stalls far longer than the test waits; only a cancel that ends the wait
+    // for the answer lets the login return in time.
+    let emulator = emulator(|scenario| {
+        scenario.breaks = vec![Break { endpoint: Endpoint::Token, breakage: Breakage::Stall { ms: 120_000 } }]
+    });
+    let limits = RequestLimits::new(Duration::from_secs(90), 1 << 20);
+    let flow = DeviceFlow::new(common::config(&emulator).with_limits(limits).device_client(), Scope::DEFAULT);
+    let driver = skytells_auth_blocking::BlockingDriver::new();
+    let cancel = skytells_auth_blocking::Cancel::new();
+    let started = std::time::Instant::now();
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            assert!(emulator.wait_for_polls(1, common::PATIENCE), "the login never polled");
+            cancel.cancel();
+        });
+        driver.run_device_flow_until(flow, &cancel, |_| {})
+    });
+    assert_eq!(result, Err(skytells_auth_blocking::Cancelled));
+    assert!(started.elapsed() < Duration::from_secs(60), "the login waited for the stalled request");
 }

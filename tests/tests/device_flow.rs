@@ -169,7 +169,8 @@ for_both_drivers!(a_non_web_verification_uri_is_refused, |driver: common::Driver
     let emulator = emulator(|scenario| scenario.verification_uri = Some("javascript:alert(1)".into()));
     let (outcome, _) = login(&driver, &emulator, Person::Ignores, 0);
     let Outcome::Failed(failure) = outcome else { panic!("{outcome:?}") };
-    assert!(failure.to_string().contains("`verification_uri` is not an http(s) URL"), "{failure}");
+    let Some(RequestError::Malformed { problem, .. }) = failure.request_error() else { panic!("{failure:?}") };
+    assert_eq!(problem.to_string(), "the response's `verification_uri` is not an http(s) URL");
 });
 
 for_both_drivers!(a_token_answer_without_a_token_fails, |driver: common::Driver| {

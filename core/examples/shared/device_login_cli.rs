@@ -120,11 +120,22 @@ pub fn report(outcome: &Outcome, refreshed: Option<Result<(), String>>) -> std::
     }
 }
 
+/// An error with each of its causes (`source()`), as `anyhow` prints them with `{:#}`.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 /// The OAuth error code of a failure, or what kind of failure it was.
 pub fn failure_code(failure: &FlowFailure) -> String {
-    match failure {
-        FlowFailure::DeviceAuthorization(error) | FlowFailure::TokenPoll(error) => error_code(error),
-        other => other.to_string(),
+    match failure.request_error() {
+        Some(error) => error_code(error),
+        None => chain(failure),
     }
 }
 
@@ -132,6 +143,6 @@ pub fn failure_code(failure: &FlowFailure) -> String {
 pub fn error_code(error: &skytells_auth::RequestError) -> String {
     match error.oauth_code() {
         Some(code) => code.to_string(),
-        None => error.to_string(),
+        None => chain(error),
     }
 }

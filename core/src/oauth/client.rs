@@ -1,14 +1,19 @@
 //! Who the client is and where it talks: the endpoints, the client's identity and
 //! authentication, extra parameters, and the limits every request is sent under.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::dialect::{Dialect, Standard};
 use super::discovery::ServerMetadata;
+use crate::transmit::{DebugMap, Size};
 use crate::{normalize_endpoint, pin_loopback, EndpointError, Secret, TimingBounds};
 
 /// Limits every driver applies to every request the core emits.
+///
+/// A timeout longer than [`MAX_TIMEOUT`](RequestLimits::MAX_TIMEOUT) is treated as that
+/// (a `Duration::MAX` would overflow a clock inside the HTTP client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RequestLimits {
@@ -20,6 +25,9 @@ pub struct RequestLimits {
 }
 
 impl RequestLimits {
+    /// The longest timeout any request is sent under: one day.
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// Limits with this timeout and response size.
     pub fn new(timeout: Duration, max_response_bytes: usize) -> Self {
         RequestLimits { timeout, max_response_bytes }
@@ -56,7 +64,10 @@ pub enum ClientAuth {
 /// assert_eq!(client.client_id(), "my-cli");
 /// # Ok::<(), skytells_auth::EndpointError>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the names and sizes of extra parameters, not their values: one may be a
+/// `client_assertion`.
+#[derive(Clone)]
 pub struct DeviceClient {
     device_authorization_endpoint: String,
     token_endpoint: String,
@@ -67,6 +78,23 @@ pub struct DeviceClient {
     bounds: TimingBounds,
     user_agent: Option<String>,
     dialect: Arc<dyn Dialect>,
+}
+
+impl fmt::Debug for DeviceClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params = self.extra_params.iter().map(|(name, value)| (name.as_str(), Size::Bytes(value.len())));
+        f.debug_struct("DeviceClient")
+            .field("device_authorization_endpoint", &self.device_authorization_endpoint)
+            .field("token_endpoint", &self.token_endpoint)
+            .field("client_id", &self.client_id)
+            .field("auth", &self.auth)
+            .field("extra_params", &DebugMap(params.collect()))
+            .field("limits", &self.limits)
+            .field("bounds", &self.bounds)
+            .field("user_agent", &self.user_agent)
+            .field("dialect", &self.dialect)
+            .finish()
+    }
 }
 
 impl DeviceClient {

@@ -155,6 +155,21 @@ impl PollAnswer {
 }
 
 /// Bounds applied to what the server says about timing.
+///
+/// Every combination is usable, none panics: each value the flow uses (the server's, or
+/// the default when the server sent none) is raised to the minimum and then lowered to
+/// the maximum, so `max_lifetime` bounds `default_lifetime` too, and when a minimum is
+/// larger than its maximum, the maximum wins.
+///
+/// ```
+/// use std::time::Duration;
+/// use skytells_auth::TimingBounds;
+/// let mut bounds = TimingBounds::default();
+/// bounds.min_interval = Duration::from_secs(90); // more than max_interval (60 s)
+/// bounds.default_lifetime = Duration::from_secs(7200);
+/// assert_eq!(bounds.interval(Some(1.0)), Duration::from_secs(60));
+/// assert_eq!(bounds.lifetime(None), Duration::from_secs(3600));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TimingBounds {
@@ -185,6 +200,20 @@ impl Default for TimingBounds {
             min_lifetime: Duration::from_secs(1),
             max_lifetime: Duration::from_secs(3600),
         }
+    }
+}
+
+impl TimingBounds {
+    /// The polling interval to use for the server's `interval` in seconds (`None` when
+    /// it sent none).
+    pub fn interval(&self, server_seconds: Option<f64>) -> Duration {
+        clamp_seconds(server_seconds, self.default_interval, self.min_interval, self.max_interval)
+    }
+
+    /// The device code lifetime to use for the server's `expires_in` in seconds (`None`
+    /// when it sent none).
+    pub fn lifetime(&self, server_seconds: Option<f64>) -> Duration {
+        clamp_seconds(server_seconds, self.default_lifetime, self.min_lifetime, self.max_lifetime)
     }
 }
 
@@ -236,8 +265,8 @@ impl DeviceAuthorization {
             user_code: crate::sanitize_for_display(user_code),
             verification_uri: verification_uri.to_owned(),
             verification_uri_complete: complete.map(str::to_owned),
-            lifetime: clamp_seconds(lifetime, bounds.default_lifetime, bounds.min_lifetime, bounds.max_lifetime),
-            interval: clamp_seconds(interval, bounds.default_interval, bounds.min_interval, bounds.max_interval),
+            lifetime: bounds.lifetime(lifetime),
+            interval: bounds.interval(interval),
         })
     }
 }
@@ -255,12 +284,15 @@ fn same_origin(a: &str, b: &str) -> bool {
     origin(a).is_some_and(|origin_a| origin(b) == Some(origin_a))
 }
 
+/// Raised to `min`, then lowered to `max` (not `Duration::clamp`, which panics when
+/// `min > max`).
 fn clamp_seconds(value: Option<f64>, default: Duration, min: Duration, max: Duration) -> Duration {
-    match value {
+    let wanted = match value {
         None => default,
         Some(secs) if secs.is_nan() || secs <= 0.0 => min,
-        Some(secs) => Duration::try_from_secs_f64(secs).unwrap_or(max).clamp(min, max),
-    }
+        Some(secs) => Duration::try_from_secs_f64(secs).unwrap_or(max),
+    };
+    wanted.max(min).min(max)
 }
 
 #[cfg(test)]
@@ -290,6 +322,24 @@ mod tests {
         assert_eq!(auth(r#","interval":0,"expires_in":-4"#).lifetime, Duration::from_secs(1));
         assert_eq!(auth(r#","interval":1e300,"expires_in":1e300"#).interval, Duration::from_secs(60));
         assert_eq!(auth(r#","interval":1e300,"expires_in":1e300"#).lifetime, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn any_bounds_are_usable_and_the_maximum_wins() {
+        let bounds = TimingBounds {
+            min_interval: Duration::from_secs(90),
+            max_interval: Duration::from_secs(30),
+            min_lifetime: Duration::from_secs(600),
+            max_lifetime: Duration::from_secs(120),
+            default_interval: Duration::MAX,
+            ..TimingBounds::default()
+        };
+        for server in [None, Some(0.0), Some(45.0), Some(1e300), Some(f64::NAN)] {
+            assert_eq!(bounds.interval(server), Duration::from_secs(30), "{server:?}");
+            assert_eq!(bounds.lifetime(server), Duration::from_secs(120), "{server:?}");
+        }
+        let bounds = TimingBounds { default_lifetime: Duration::from_secs(7200), ..TimingBounds::default() };
+        assert_eq!(bounds.lifetime(None), bounds.max_lifetime, "max_lifetime bounds the default too");
     }
 
     #[test]

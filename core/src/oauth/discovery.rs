@@ -29,6 +29,58 @@ pub struct ServerMetadata {
     pub scopes_supported: Vec<String>,
 }
 
+impl ServerMetadata {
+    /// Metadata naming only `issuer` and its token endpoint, as a server could describe
+    /// itself; add the rest with the `with_` methods. For tests, and for servers whose
+    /// endpoints are known without discovery.
+    ///
+    /// ```
+    /// use skytells_auth::{DeviceClient, ServerMetadata};
+    /// let metadata = ServerMetadata::new("https://id.test", "https://id.test/token")
+    ///     .with_device_authorization_endpoint("https://id.test/device");
+    /// let client = DeviceClient::from_metadata(&metadata, "my-cli")?;
+    /// assert_eq!(client.device_authorization_endpoint(), "https://id.test/device");
+    /// # Ok::<(), skytells_auth::EndpointError>(())
+    /// ```
+    pub fn new(issuer: impl Into<String>, token_endpoint: impl Into<String>) -> Self {
+        ServerMetadata {
+            issuer: issuer.into(),
+            device_authorization_endpoint: None,
+            token_endpoint: token_endpoint.into(),
+            grant_types_supported: Vec::new(),
+            token_endpoint_auth_methods_supported: Vec::new(),
+            scopes_supported: Vec::new(),
+        }
+    }
+
+    /// With a device authorization endpoint.
+    pub fn with_device_authorization_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.device_authorization_endpoint = Some(url.into());
+        self
+    }
+
+    /// With these `grant_types_supported`.
+    pub fn with_grant_types_supported<S: Into<String>>(mut self, grant_types: impl IntoIterator<Item = S>) -> Self {
+        self.grant_types_supported = grant_types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// With these `token_endpoint_auth_methods_supported`.
+    pub fn with_token_endpoint_auth_methods_supported<S: Into<String>>(
+        mut self,
+        methods: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.token_endpoint_auth_methods_supported = methods.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// With these `scopes_supported`.
+    pub fn with_scopes_supported<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes_supported = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
 /// Which well-known document to ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -137,13 +189,13 @@ fn strings(object: &Map<String, Value>, field: &str) -> Vec<String> {
 
 /// Finds `issuer`'s metadata: the OpenID configuration, then, if the server has none
 /// (404), the RFC 8414 document. `send` carries one request, as in [`drive`](crate::drive).
-pub async fn discover<Send, Sent>(
+pub async fn discover<SendFn, Sent>(
     issuer: &str,
     limits: RequestLimits,
-    mut send: Send,
+    mut send: SendFn,
 ) -> Result<ServerMetadata, DiscoveryError>
 where
-    Send: FnMut(Transmit) -> Sent,
+    SendFn: FnMut(Transmit) -> Sent,
     Sent: Future<Output = Result<http::Response<Vec<u8>>, TransportError>>,
 {
     let mut last = None;
@@ -166,9 +218,9 @@ where
 #[non_exhaustive]
 pub enum DiscoveryError {
     /// The issuer is not a URL requests may go to.
-    #[error("the issuer cannot be asked: {0}")]
+    #[error("the issuer cannot be asked")]
     Issuer(#[from] EndpointError),
     /// The request failed, or the answer was unusable.
-    #[error("no usable metadata: {0}")]
+    #[error("no usable metadata")]
     Request(#[from] RequestError),
 }

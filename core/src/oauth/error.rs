@@ -144,7 +144,9 @@ fn content_type_note(content_type: &Option<String>) -> String {
 }
 
 /// A request that did not succeed, or did not reach the server at all. Messages state
-/// what happened; what to do about it is the caller's to say.
+/// what happened; what to do about it is the caller's to say. A wrapped error (the
+/// transport failure, the body's problem) is the [`source`](std::error::Error::source),
+/// not repeated in the message: print the chain (`{:#}` with anyhow, or walk `source()`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RequestError {
@@ -187,20 +189,21 @@ pub enum RequestError {
         message: Option<String>,
     },
     /// A successful status with a body that makes no sense.
-    #[error("the server sent an unusable answer (HTTP {status}): {problem}")]
+    #[error("the server sent an unusable answer (HTTP {status})")]
     Malformed {
         /// The status code.
         status: u16,
-        /// What is wrong with the body.
+        /// What is wrong with the body; the error's source.
+        #[source]
         problem: BodyError,
     },
     /// The request could not be built from what was given (an endpoint that is not a URL,
     /// a credential with characters no header can carry). Nothing was sent.
     #[error("could not build the request ({0}); nothing was sent")]
     InvalidRequest(String),
-    /// No usable response at all.
-    #[error("no answer from the server: {0}")]
-    Transport(TransportError),
+    /// No usable response at all; the transport failure is the error's source.
+    #[error("no answer from the server")]
+    Transport(#[source] TransportError),
 }
 
 impl RequestError {

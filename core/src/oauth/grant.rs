@@ -1,15 +1,20 @@
 //! What a token endpoint grants.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use super::error::BodyError;
 use super::wire;
+use crate::transmit::{DebugMap, Size};
 use crate::{Moment, Secret};
 
 /// A successful token answer (RFC 6749 §5.1), every field kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the tokens as [`Secret`]s do, and of `extra` only the names and sizes:
+/// an extra field may carry another token.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenGrant {
     /// The access token.
@@ -20,7 +25,9 @@ pub struct TokenGrant {
     pub refresh_token: Option<Secret>,
     /// `expires_in`: how long the access token lives, from when the answer arrived.
     pub expires_in: Option<Duration>,
-    /// The same on the caller's clock: when the answer arrived plus `expires_in`.
+    /// The same on the caller's clock: when the answer arrived plus `expires_in`. With a
+    /// ready-made driver that is the driver's clock: its `instant_at` turns this into an
+    /// `Instant`, and its `now()` is the `sent_at` of a [`Refresh`](crate::Refresh).
     pub expires_at: Option<Moment>,
     /// An OpenID Connect ID token, when the `openid` scope was granted.
     pub id_token: Option<Secret>,
@@ -33,11 +40,94 @@ pub struct TokenGrant {
     pub extra: Vec<(String, String)>,
 }
 
+impl fmt::Debug for TokenGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra = self.extra.iter().map(|(name, value)| (name.as_str(), Size::Bytes(value.len())));
+        f.debug_struct("TokenGrant")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("id_token", &self.id_token)
+            .field("scope", &self.scope)
+            .field("scopes", &self.scopes)
+            .field("extra", &DebugMap(extra.collect()))
+            .finish()
+    }
+}
+
 /// Fields read into the typed members; everything else goes to `extra`.
 const KNOWN: [&str; 8] =
     ["access_token", "token_type", "refresh_token", "expires_in", "id_token", "scope", "scopes", "error"];
 
 impl TokenGrant {
+    /// A grant of `access_token` alone, of type `Bearer`, as a server that says nothing
+    /// else would answer; add the rest with the `with_` methods. For tests of code that
+    /// receives grants (a token cache, a refresh schedule).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skytells_auth::{Moment, Secret, TokenGrant};
+    /// let grant = TokenGrant::new(Secret::new("at-1"))
+    ///     .with_refresh_token(Secret::new("rt-1"))
+    ///     .with_expires_in(Duration::from_secs(3600), Moment::from_secs(5))
+    ///     .with_scopes(["openid", "profile"]);
+    /// assert_eq!(grant.expires_at, Some(Moment::from_secs(3605)));
+    /// assert_eq!(grant.scope.as_deref(), Some("openid profile"));
+    /// ```
+    pub fn new(access_token: Secret) -> Self {
+        TokenGrant {
+            access_token,
+            token_type: "Bearer".to_owned(),
+            refresh_token: None,
+            expires_in: None,
+            expires_at: None,
+            id_token: None,
+            scope: None,
+            scopes: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// With this `token_type`.
+    pub fn with_token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.token_type = token_type.into();
+        self
+    }
+
+    /// With a refresh token.
+    pub fn with_refresh_token(mut self, refresh_token: Secret) -> Self {
+        self.refresh_token = Some(refresh_token);
+        self
+    }
+
+    /// Living `lifetime` from `received_at`: sets `expires_in` and `expires_at`.
+    pub fn with_expires_in(mut self, lifetime: Duration, received_at: Moment) -> Self {
+        self.expires_in = Some(lifetime);
+        self.expires_at = Some(received_at + lifetime);
+        self
+    }
+
+    /// With an OpenID Connect ID token.
+    pub fn with_id_token(mut self, id_token: Secret) -> Self {
+        self.id_token = Some(id_token);
+        self
+    }
+
+    /// With these granted scopes: sets `scopes` and `scope` (joined with spaces).
+    pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self.scope = Some(self.scopes.join(" "));
+        self
+    }
+
+    /// With one more field, its value as JSON text.
+    pub fn with_extra(mut self, name: impl Into<String>, json_value: impl Into<String>) -> Self {
+        self.extra.push((name.into(), json_value.into()));
+        self
+    }
+
     /// Reads a token answer's object, received at `received_at`.
     pub(crate) fn from_object(object: &Map<String, Value>, received_at: Moment) -> Result<TokenGrant, BodyError> {
         let token = wire::required_str(object, "access_token")?;

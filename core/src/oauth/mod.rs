@@ -19,7 +19,8 @@ pub use discovery::{discover, Discover, DiscoveryError, ServerMetadata, WellKnow
 pub use error::{BodyError, ErrorCode, OAuthError, RequestError};
 pub use exchange::{Answer, Exchange};
 pub use flow::{
-    drive, DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, Outcome, Output, UserCode, MAX_BACKOFF, SLOW_DOWN_STEP,
+    drive, DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, NotAuthorized, Outcome, Output, UserCode, MAX_BACKOFF,
+    SLOW_DOWN_STEP,
 };
 pub use grant::TokenGrant;
 pub use refresh::Refresh;

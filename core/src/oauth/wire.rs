@@ -169,7 +169,12 @@ impl RequestParts<'_> {
             builder = builder.header(USER_AGENT, agent);
         }
         if let Some(authorization) = self.authorization {
-            builder = builder.header(AUTHORIZATION, authorization);
+            // Marked sensitive so that HTTP clients and `Debug` never show it.
+            let mut value = http::HeaderValue::try_from(authorization).map_err(|_| {
+                RequestError::InvalidRequest("the Authorization header is not a valid header value".into())
+            })?;
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
         }
         let body = match self.body {
             Some((content_type, body)) => {
@@ -179,7 +184,7 @@ impl RequestParts<'_> {
             None => Vec::new(),
         };
         let request = builder.body(body).map_err(|error| RequestError::InvalidRequest(error.to_string()))?;
-        Ok(Transmit { request, timeout: self.limits.timeout, max_response_bytes: self.limits.max_response_bytes })
+        Ok(Transmit::new(request, self.limits.timeout, self.limits.max_response_bytes))
     }
 }
 

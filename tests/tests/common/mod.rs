@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use skytells_auth::skytells::{ApiBase, ApiConfig, Dialect, Scope};
-use skytells_auth::{DeviceFlow, Exchange, FlowEvent, Outcome};
+use skytells_auth::{DeviceFlow, Exchange, FlowEvent, Outcome, Transmit, TransportError};
 use skytells_auth_blocking::BlockingDriver;
 use skytells_auth_tokio::TokioDriver;
 use skytells_emulator::{browser, Emulator, LogEntry, Scenario};
@@ -44,6 +44,21 @@ impl Driver {
         match self {
             Driver::Blocking(driver) => driver.execute_both(first, second),
             Driver::Tokio(driver, runtime) => runtime.block_on(driver.execute_both(first, second)),
+        }
+    }
+
+    /// The instant a moment of the driver's clock stands for.
+    pub fn instant_at(&self, moment: skytells_auth::Moment) -> std::time::Instant {
+        match self {
+            Driver::Blocking(driver) => driver.instant_at(moment).unwrap(),
+            Driver::Tokio(driver, _) => driver.instant_at(moment).unwrap().into_std(),
+        }
+    }
+
+    pub fn send(&self, transmit: Transmit) -> Result<http::Response<Vec<u8>>, TransportError> {
+        match self {
+            Driver::Blocking(driver) => driver.send(transmit),
+            Driver::Tokio(driver, runtime) => runtime.block_on(driver.send(transmit)),
         }
     }
 

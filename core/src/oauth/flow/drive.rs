@@ -52,17 +52,17 @@ use crate::{Moment, Transmit, TransportError};
 /// assert_eq!(clock.get(), Moment::from_secs(10));
 /// # use std::future::Future;
 /// ```
-pub async fn drive<Send, Sent, Sleep, Slept>(
+pub async fn drive<SendFn, Sent, SleepFn, Slept>(
     mut flow: DeviceFlow,
     now: impl Fn() -> Moment,
-    mut send: Send,
-    mut sleep_until: Sleep,
+    mut send: SendFn,
+    mut sleep_until: SleepFn,
     mut on_event: impl FnMut(&FlowEvent),
 ) -> Outcome
 where
-    Send: FnMut(Transmit) -> Sent,
+    SendFn: FnMut(Transmit) -> Sent,
     Sent: Future<Output = Result<http::Response<Vec<u8>>, TransportError>>,
-    Sleep: FnMut(Moment) -> Slept,
+    SleepFn: FnMut(Moment) -> Slept,
     Slept: Future<Output = ()>,
 {
     loop {

@@ -11,7 +11,7 @@ pub use schedule::{MAX_BACKOFF, SLOW_DOWN_STEP};
 
 use super::dialect::{DeviceAuthorization, PollAnswer};
 use super::error::RequestError;
-use crate::{DeviceClient, Moment, Secret, TokenGrant, Transmit, TransportError, TransportErrorKind};
+use crate::{DeviceClient, ErrorCode, Moment, Secret, TokenGrant, Transmit, TransportError, TransportErrorKind};
 use schedule::PollSchedule;
 
 /// One device login, from asking for a code to a token (or a reason there is none).
@@ -73,7 +73,10 @@ use schedule::PollSchedule;
 /// assert_eq!(now, Moment::from_millis(120 + 3 * 5_000)); // three polls, five seconds apart
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// A flow is a value: a clone carries on from the same point on its own, which is how
+/// a test can try several answers to the same poll.
+#[derive(Debug, Clone)]
 pub struct DeviceFlow {
     client: DeviceClient,
     scopes: Vec<String>,
@@ -81,7 +84,7 @@ pub struct DeviceFlow {
     events: VecDeque<FlowEvent>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum State {
     /// Nothing sent yet.
     Start,
@@ -93,7 +96,7 @@ enum State {
     Finished(Outcome),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Polling {
     device_code: Secret,
     expires_at: Moment,
@@ -169,6 +172,41 @@ pub struct UserCode {
 }
 
 impl UserCode {
+    /// A code as a server would issue it at `issued_at`, valid for `lifetime`, to be
+    /// polled every `interval`; for tests of what a user interface does with one. The
+    /// texts are sanitized for display, as the flow does with a server's.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skytells_auth::{Moment, UserCode};
+    /// let code = UserCode::new("ABCD-1234", "https://id.test/activate", Moment::from_secs(10), Duration::from_secs(900), Duration::from_secs(5))
+    ///     .with_verification_uri_complete("https://id.test/activate?code=ABCD-1234");
+    /// assert_eq!(code.expires_at, Moment::from_secs(910));
+    /// assert_eq!(code.url_to_open(), "https://id.test/activate?code=ABCD-1234");
+    /// ```
+    pub fn new(
+        user_code: impl AsRef<str>,
+        verification_uri: impl AsRef<str>,
+        issued_at: Moment,
+        lifetime: Duration,
+        interval: Duration,
+    ) -> Self {
+        UserCode {
+            user_code: crate::sanitize_for_display(user_code.as_ref()),
+            verification_uri: crate::sanitize_for_display(verification_uri.as_ref()),
+            verification_uri_complete: None,
+            lifetime,
+            expires_at: issued_at + lifetime,
+            interval,
+        }
+    }
+
+    /// The same, with a page that has the code filled in.
+    pub fn with_verification_uri_complete(mut self, url: impl AsRef<str>) -> Self {
+        self.verification_uri_complete = Some(crate::sanitize_for_display(url.as_ref()));
+        self
+    }
+
     /// The URL to open in a browser: the pre-filled one when there is one.
     pub fn url_to_open(&self) -> &str {
         self.verification_uri_complete.as_deref().unwrap_or(&self.verification_uri)
@@ -189,20 +227,79 @@ pub enum Outcome {
     Failed(FlowFailure),
 }
 
-/// A fault that ended a flow, and the step it happened at.
+impl Outcome {
+    /// The grant, or why there is none, for callers who treat every other ending as an
+    /// error (`?` it into `anyhow`, `Box<dyn Error>` and the like).
+    ///
+    /// ```
+    /// use skytells_auth::{NotAuthorized, Outcome};
+    /// let error = Outcome::Denied.into_result().unwrap_err();
+    /// assert_eq!(error, NotAuthorized::Denied);
+    /// assert_eq!(error.to_string(), "the login was declined");
+    /// ```
+    pub fn into_result(self) -> Result<TokenGrant, NotAuthorized> {
+        match self {
+            Outcome::Authorized(grant) => Ok(grant),
+            Outcome::Denied => Err(NotAuthorized::Denied),
+            Outcome::Expired => Err(NotAuthorized::Expired),
+            Outcome::Failed(failure) => Err(NotAuthorized::Failed(failure)),
+        }
+    }
+
+    /// The grant, when the person approved.
+    pub fn grant(&self) -> Option<&TokenGrant> {
+        match self {
+            Outcome::Authorized(grant) => Some(grant),
+            _ => None,
+        }
+    }
+}
+
+/// A flow that ended without a token: [`Outcome`] other than `Authorized`, as an error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotAuthorized {
+    /// The person declined.
+    #[error("the login was declined")]
+    Denied,
+    /// The code expired before the person decided.
+    #[error("the device code expired before the login was approved")]
+    Expired,
+    /// The server or the network failed.
+    #[error("the login failed")]
+    Failed(#[source] FlowFailure),
+}
+
+/// A fault that ended a flow, and the step it happened at. The cause is the error's
+/// [`source`](std::error::Error::source), not part of its message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FlowFailure {
     /// Asking for a device code failed.
-    #[error("could not start device authorization: {0}")]
-    DeviceAuthorization(RequestError),
+    #[error("could not start device authorization")]
+    DeviceAuthorization(#[source] RequestError),
     /// A poll got an answer that polling cannot get past (an `invalid_client`, say).
-    #[error("device authorization failed: {0}")]
-    TokenPoll(RequestError),
+    #[error("device authorization failed")]
+    TokenPoll(#[source] RequestError),
     /// The driver handed in a result out of order; a bug in the driver, reported rather
     /// than ignored.
-    #[error("the driver misused the device flow: {0}")]
-    Misuse(FlowMisuse),
+    #[error("the driver misused the device flow")]
+    Misuse(#[source] FlowMisuse),
+}
+
+impl FlowFailure {
+    /// The failed request, unless the driver misused the flow.
+    pub fn request_error(&self) -> Option<&RequestError> {
+        match self {
+            FlowFailure::DeviceAuthorization(error) | FlowFailure::TokenPoll(error) => Some(error),
+            FlowFailure::Misuse(_) => None,
+        }
+    }
+
+    /// The OAuth error code the server answered with (`invalid_client`, say), if any.
+    pub fn oauth_code(&self) -> Option<&ErrorCode> {
+        self.request_error().and_then(RequestError::oauth_code)
+    }
 }
 
 /// A driver called the flow out of order. This is a bug in the driver, never the
