@@ -36,6 +36,25 @@ for result in json.load(open(sys.argv[1]))["results"]:
     print(f"{result['command']}: median {ms(result['median'])} (min {ms(result['min'])}, max {ms(result['max'])})")
 PY
 
+echo "== a hostile folder: 5 000 other APIs' logins (~1 MB) and deep nesting, whoami --offline for the last one"
+hostile=$(mktemp -d)
+python3 - "$hostile" <<'PY'
+import json, sys
+folder = sys.argv[1]
+logins = {f"https://api{i}.example.com": {"token": f"sk_pat_{i:064x}", "scopes": ["inference"], "created_at": 1776076200000, "note": "x" * 60} for i in range(5000)}
+open(f"{folder}/origins.json", "w").write(json.dumps(logins))
+open(f"{folder}/credentials.json", "w").write('{"api_key":"legacy","deep":' + "[" * 5000 + "1" + "]" * 5000 + "}")
+PY
+chmod 700 "$hostile"; chmod 600 "$hostile"/*.json
+echo "files: $(cat "$hostile"/*.json | wc -c) bytes"
+SKYTELLS_CONFIG_DIR="$hostile" SKYTELLS_API_URL=https://api4999.example.com hyperfine -N --warmup 5 --runs 50 --style none \
+  --export-json "$results" "$bin whoami --offline"
+python3 - "$results" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))["results"][0]
+print(f"whoami --offline, 5 000 origins: median {result['median'] * 1000:.2f} ms (max {result['max'] * 1000:.2f} ms)")
+PY
+
 echo "== peak RSS (GNU time, max resident set, median of 21 runs)"
 for args in "--version" "whoami --offline" "whoami"; do
   kb=$(for _ in $(seq 21); do SKYTELLS_TOKEN="$token" /usr/bin/time -f %M "$bin" $args 2>&1 >/dev/null | tail -1; done | sort -n | sed -n 11p)

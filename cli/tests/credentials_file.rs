@@ -201,3 +201,44 @@ fn a_writer_waiting_for_the_lock_says_so_and_gives_up_in_bounded_time() {
     drop(lock);
     assert_eq!(sandbox.run(&["link", "sk_proj_waits"], "").code, Some(0), "the lock released, it works");
 }
+
+#[test]
+fn thousands_of_logins_are_read_whole_and_a_file_larger_than_any_credentials_is_refused_unread() {
+    let sandbox = Sandbox::new(|_| {});
+    let logins: serde_json::Map<String, serde_json::Value> = (0..5000)
+        .map(|i| {
+            (
+                format!("https://api{i}.example.com"),
+                serde_json::json!({"token": format!("sk_pat_{i:064x}"), "note": "x".repeat(60)}),
+            )
+        })
+        .collect();
+    sandbox.write_credentials(&format!(r#"{{"api_key":"legacy","deep":{}1{}}}"#, "[".repeat(5000), "]".repeat(5000)));
+    std::fs::write(sandbox.origins_file(), serde_json::Value::Object(logins).to_string()).unwrap();
+    common::set_mode(&sandbox.origins_file(), 0o600);
+    let mut last = sandbox.command(&["whoami", "--offline"]);
+    last.env("SKYTELLS_API_URL", "https://api4999.example.com");
+    let run = sandbox.run_command(last, "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains(&format!("sk_pat_{}…", &format!("{:064x}", 4999)[..4])), "{}", run.stdout);
+    let mut logout = sandbox.command(&["logout", "--force", "--json"]);
+    logout.env("SKYTELLS_API_URL", "https://api0.example.com");
+    let run = sandbox.run_command(logout, "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let others = sandbox.read_origins();
+    assert_eq!(
+        others["https://api0.example.com"],
+        serde_json::json!({"note": "x".repeat(60)}),
+        "its unknown field stays"
+    );
+    assert!(others["https://api1.example.com"]["token"].is_string());
+
+    // Past 8 MiB a file is no credentials file: refused without being read, and kept aside
+    // (not lost) when a login replaces it.
+    std::fs::write(sandbox.credentials(), format!(r#"{{"pad":"{}"}}"#, "x".repeat(9 << 20))).unwrap();
+    let mut default_api = sandbox.command(&["auth", "token"]);
+    default_api.env_remove("SKYTELLS_API_URL");
+    let run = sandbox.run_command(default_api, "");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("is larger than 8 MiB; it was not read"), "{}", run.stderr);
+}

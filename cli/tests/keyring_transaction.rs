@@ -1,8 +1,9 @@
 //! The keyring and the files change as one transaction (issue #16 item 3). A save or a
-//! logout is killed just before each of its keyring calls in turn, against a real Secret
+//! logout is killed just before and just after each of its keyring calls in turn, against a real Secret
 //! Service; after every kill the login is the old one or the new one (never neither), and
 //! whatever the killed command left in the keyring without a marker, the next logout
-//! finds and deletes. The kill is `abort()` in the store's own process, right at the call:
+//! finds and deletes. The kill is `abort()` in the store's own process, right before or
+//! right after the call:
 //! no unwinding, no destructor, as SIGKILL or a power cut would leave it.
 //!
 //! The test re-runs its own binary as the process that dies (the `dies_at_a_keyring_call`
@@ -37,41 +38,45 @@ fn store_at(path: &std::path::Path, keyring: Arc<dyn Keyring>) -> CredentialStor
     CredentialStore::new(path).with_keyring(keyring)
 }
 
-/// A keyring that ends the process just before its call number `die_before` (0-based).
+/// A keyring that ends the process at its kill point number `die_at`: point 2N is just
+/// before call N (0-based), point 2N+1 just after it returned.
 #[derive(Debug)]
 struct DiesAtCall {
     inner: SystemKeyring,
-    die_before: usize,
-    calls: AtomicUsize,
+    die_at: usize,
+    points: AtomicUsize,
 }
 
 impl DiesAtCall {
-    fn tick(&self) {
-        if self.calls.fetch_add(1, Ordering::SeqCst) == self.die_before {
+    fn point(&self) {
+        if self.points.fetch_add(1, Ordering::SeqCst) == self.die_at {
             std::process::abort();
         }
+    }
+
+    fn call<T>(&self, call: impl FnOnce() -> T) -> T {
+        self.point();
+        let result = call();
+        self.point();
+        result
     }
 }
 
 impl Keyring for DiesAtCall {
     fn store(&self, entry: &KeyringEntry, label: &str, secret: &Secret) -> Result<(), KeyringError> {
-        self.tick();
-        self.inner.store(entry, label, secret)
+        self.call(|| self.inner.store(entry, label, secret))
     }
 
     fn read(&self, entry: &KeyringEntry) -> Result<Option<Secret>, KeyringError> {
-        self.tick();
-        self.inner.read(entry)
+        self.call(|| self.inner.read(entry))
     }
 
     fn delete(&self, entry: &KeyringEntry) -> Result<bool, KeyringError> {
-        self.tick();
-        self.inner.delete(entry)
+        self.call(|| self.inner.delete(entry))
     }
 
     fn entries(&self, service: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError> {
-        self.tick();
-        self.inner.entries(service)
+        self.call(|| self.inner.entries(service))
     }
 }
 
@@ -149,7 +154,7 @@ fn killed_at_any_keyring_call_a_login_or_logout_leaves_the_old_or_the_new_login(
     // The store reads the bus address from the environment, as the CLI does.
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &service.address);
     for scenario in Scenario::ALL {
-        for die_before in 0.. {
+        for die_at in 0.. {
             let folder = tempfile::tempdir().unwrap();
             let path = folder.path().join("config").join("credentials.json");
             let store = store_at(&path, Arc::new(keyring.clone()));
@@ -157,14 +162,18 @@ fn killed_at_any_keyring_call_a_login_or_logout_leaves_the_old_or_the_new_login(
             let status = Command::new(&this_test)
                 .args(["--exact", "dies_at_a_keyring_call", "--include-ignored", "--nocapture", "--test-threads=1"])
                 .env("KEYRING_CRASH_SCENARIO", scenario.name())
-                .env("KEYRING_CRASH_AT", die_before.to_string())
+                .env("KEYRING_CRASH_AT", die_at.to_string())
                 .env("KEYRING_CRASH_PATH", &path)
                 .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
                 .unwrap();
-            let at = format!("{scenario:?}, killed before keyring call {die_before}");
+            let at = format!(
+                "{scenario:?}, killed at point {die_at} ({} keyring call {})",
+                ["before", "after"][die_at % 2],
+                die_at / 2
+            );
             let markers: Vec<KeyringEntry> = store.load().unwrap().0.unwrap_or_default().keyring_entries();
             let items = items(&keyring);
             match scenario {
@@ -196,7 +205,7 @@ fn killed_at_any_keyring_call_a_login_or_logout_leaves_the_old_or_the_new_login(
         }
     }
     eprintln!("{kills} processes killed at a keyring call");
-    assert!(kills >= 6, "too few kills to mean anything: {kills}");
+    assert!(kills >= 14, "too few kills to mean anything: {kills}");
 }
 
 #[test]
@@ -204,8 +213,8 @@ fn killed_at_any_keyring_call_a_login_or_logout_leaves_the_old_or_the_new_login(
 fn dies_at_a_keyring_call() {
     let Ok(name) = std::env::var("KEYRING_CRASH_SCENARIO") else { return };
     let scenario = Scenario::ALL.into_iter().find(|scenario| scenario.name() == name).unwrap();
-    let die_before = std::env::var("KEYRING_CRASH_AT").unwrap().parse().unwrap();
+    let die_at = std::env::var("KEYRING_CRASH_AT").unwrap().parse().unwrap();
     let path = std::env::var_os("KEYRING_CRASH_PATH").unwrap();
-    let keyring = DiesAtCall { inner: SystemKeyring::new(), die_before, calls: AtomicUsize::new(0) };
+    let keyring = DiesAtCall { inner: SystemKeyring::new(), die_at, points: AtomicUsize::new(0) };
     scenario.run(&store_at(std::path::Path::new(&path), Arc::new(keyring)));
 }

@@ -116,3 +116,37 @@ fn identity_request_and_answer(bencher: Bencher) {
         black_box(call.interpret(answer.clone()).unwrap())
     });
 }
+
+/// A hostile credentials folder: 5 000 other APIs' logins, about 1 MB, with deep nesting in
+/// an unknown field. Reading it must stay linear in its size.
+fn five_thousand_origins() -> (String, String) {
+    let logins: Vec<String> = (0..5000)
+        .map(|i| {
+            format!(
+                r#""https://api{i}.example.com":{{"token":"sk_pat_{:064x}","scopes":["inference","projects.read"],"created_at":1776076200000,"note":"{}"}}"#,
+                i,
+                "x".repeat(60)
+            )
+        })
+        .collect();
+    let main = format!(
+        r#"{{"token":"sk_pat_{}","api_key":"legacy","deep":{}1{}}}"#,
+        "ab".repeat(32),
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    (main, format!("{{{}}}", logins.join(",")))
+}
+
+#[divan::bench]
+fn credentials_with_5000_origins_parse_and_resolve(bencher: Bencher) {
+    let (main, origins) = five_thousand_origins();
+    assert!(main.len() + origins.len() > 1_000_000, "{} bytes", main.len() + origins.len());
+    let api = ApiBase::parse("https://api4999.example.com").unwrap();
+    let env = EnvSnapshot::default();
+    bencher.bench(|| {
+        let file = Credentials::from_files(black_box(main.as_bytes()), Some(black_box(origins.as_bytes()))).unwrap();
+        let resolved = resolve_credentials(&env, Some(&file), &api);
+        black_box((resolved.require_token().is_ok(), resolved.elsewhere.len()))
+    });
+}

@@ -6,7 +6,7 @@
 //! staging token to production, and never deletes it (its logout removes
 //! credentials.json whole once the last field it knows is gone).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -255,6 +255,16 @@ impl Fields {
             Value::String(text) if !text.trim().is_empty() => Some(Secret::new(text)),
             _ => None,
         }
+    }
+
+    /// Whether a secret or a marker for one is there, read without parsing any value:
+    /// a file with thousands of logins is listed in time linear in its size.
+    fn has_credential(&self) -> bool {
+        let present = |name: &str| self.raw(name).is_some_and(|raw| !matches!(raw.get(), "null" | "\"\""));
+        [field::TOKEN, field::ACCESS_KEY].into_iter().any(|name| {
+            present(name)
+                && self.value(name).is_some_and(|value| value.as_str().is_some_and(|text| !text.trim().is_empty()))
+        }) || [field::TOKEN_KEYRING, field::ACCESS_KEY_KEYRING].into_iter().any(|name| self.raw(name).is_some())
     }
 
     fn login(&self, origin: &ApiOrigin) -> StoredLogin {
@@ -533,7 +543,7 @@ impl Credentials {
                         field: field::LEGACY_ORIGINS,
                         expected: "an object of API origins",
                     })?;
-                credentials.take_entries(entries)?;
+                credentials.take_entries(entries, &mut HashMap::new())?;
             }
         }
         // The top level wins over any spelling of the default API under `origins`.
@@ -559,15 +569,13 @@ impl Credentials {
         let entries = parse_object(bytes)?;
         let earlier = std::mem::take(&mut self.logins);
         let earlier_unknown = std::mem::take(&mut self.unknown_entries);
-        self.take_entries(entries)?;
+        let mut index = HashMap::new();
+        self.take_entries(entries, &mut index)?;
         for login in earlier {
-            self.merge_login(login.origin, login.fields);
+            self.merge_login(login.origin, login.fields, &mut index);
         }
-        for (key, value) in earlier_unknown {
-            if !self.unknown_entries.iter().any(|(existing, _)| *existing == key) {
-                self.unknown_entries.push((key, value));
-            }
-        }
+        let known: HashSet<String> = self.unknown_entries.iter().map(|(key, _)| key.clone()).collect();
+        self.unknown_entries.extend(earlier_unknown.into_iter().filter(|(key, _)| !known.contains(key)));
         Ok(())
     }
 
@@ -581,7 +589,7 @@ impl Credentials {
     }
 
     /// Reads the entries of an origins object, checking each login.
-    fn take_entries(&mut self, entries: Fields) -> Result<(), CredentialsError> {
+    fn take_entries(&mut self, entries: Fields, index: &mut HashMap<ApiOrigin, usize>) -> Result<(), CredentialsError> {
         for (key, raw) in entries.0 {
             // Entries under a key that names no origin are never used, and kept as they are.
             let Some(origin) = ApiOrigin::parse(&key) else {
@@ -592,19 +600,24 @@ impl Credentials {
                 |problem| CredentialsError::InOrigin { origin: origin.to_string(), problem: Box::new(problem) };
             let login = parse_object(raw.get().as_bytes()).map_err(in_origin)?;
             login.check_login(&origin).map_err(in_origin)?;
-            self.merge_login(origin, login);
+            self.merge_login(origin, login, index);
         }
         Ok(())
     }
 
-    /// Adds a login; one already there for the same origin keeps what it has.
-    fn merge_login(&mut self, origin: ApiOrigin, fields: Fields) {
+    /// Adds a login; one already there for the same origin keeps what it has. `index`
+    /// maps the origins in `logins` to their places, so thousands of logins merge in
+    /// linear time.
+    fn merge_login(&mut self, origin: ApiOrigin, fields: Fields, index: &mut HashMap<ApiOrigin, usize>) {
         if origin.is_default() {
             return self.top.absorb(fields);
         }
-        match self.logins.iter_mut().find(|login| login.origin == origin) {
-            Some(existing) => existing.fields.absorb(fields),
-            None => self.logins.push(OriginLogin { origin, fields }),
+        match index.get(&origin) {
+            Some(&at) => self.logins[at].fields.absorb(fields),
+            None => {
+                index.insert(origin.clone(), self.logins.len());
+                self.logins.push(OriginLogin { origin, fields });
+            }
         }
     }
 
@@ -673,12 +686,12 @@ impl Credentials {
         let default = ApiOrigin::default_api();
         let mut seen = HashSet::new();
         let mut origins = Vec::new();
-        if self.top.login(&default).has_credential() {
+        if self.top.has_credential() {
             seen.insert(default.clone());
             origins.push(default);
         }
         for login in &self.logins {
-            if login.fields.login(&login.origin).has_credential() && seen.insert(login.origin.clone()) {
+            if login.fields.has_credential() && seen.insert(login.origin.clone()) {
                 origins.push(login.origin.clone());
             }
         }
@@ -858,7 +871,7 @@ impl<'de> Visitor<'de> for FieldsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields: Vec<(String, Box<RawValue>)> = Vec::new();
         // Names seen, so that a file with thousands of fields stays linear.
-        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         while let Some((name, value)) = map.next_entry::<String, Box<RawValue>>()? {
             match seen.get(&name) {
                 Some(&index) => fields[index].1 = value,
