@@ -403,3 +403,55 @@ fn keyring_logins_racing_logouts_leave_no_marker_without_its_item_and_no_item_wi
         assert_eq!(marker, item, "round {round}: marker {marker}, item {item}; {}", sandbox.stored());
     }
 }
+
+#[test]
+fn a_session_bus_another_user_serves_is_given_no_secret() {
+    // The bus a hostile `.envrc` could name: served by another user (nobody), listening in
+    // a folder that user owns. Its Secret Service would receive what `--keyring` stores.
+    let folder = tempfile::Builder::new().prefix("skytells-foreign-bus").tempdir().unwrap();
+    common::set_mode(folder.path(), 0o777);
+    let config = folder.path().join("bus.conf");
+    std::fs::write(&config, BARE_BUS.replace("FOLDER", &folder.path().display().to_string())).unwrap();
+    let mut bus = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "dbus-daemon", "--nofork", "--print-address=1"])
+        .arg(format!("--config-file={}", config.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut address = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(bus.stdout.take().unwrap()), &mut address).unwrap();
+    let sandbox = Sandbox::new(|_| {});
+    let secret = token("7c");
+    sandbox.emulator.add_token(&secret, &[]);
+    let mut login = sandbox.command(&["login", "--token", "--keyring"]);
+    login.env("DBUS_SESSION_BUS_ADDRESS", address.trim());
+    let run = sandbox.run_command(login, &secret);
+    let _ = bus.kill();
+    let _ = bus.wait();
+    assert_refused_in_bounded_time(&run, "is served by another user (uid 65534)");
+    assert!(sandbox.nothing_stored(), "{}", sandbox.stored());
+}
+
+#[test]
+fn two_items_answering_to_one_entry_are_refused_not_picked_and_logout_clears_both() {
+    let service = SecretService::start();
+    let sandbox = Sandbox::new(|_| {});
+    let secret = token("7c");
+    sandbox.emulator.add_token(&secret, &[]);
+    assert_eq!(
+        sandbox.run_command(on_bus(&sandbox, &service, &["login", "--token", "--keyring"]), &secret).code,
+        Some(0)
+    );
+    // Another program files an item under our attributes in another collection: which of
+    // the two is ours cannot be told, so neither is used (a search returns both).
+    let entry = format!("token {}", sandbox.origin());
+    service.plant_in("session", &[("service", "skytells-cli"), ("username", &entry)], token("ee").as_bytes());
+    let run = sandbox.run_command(on_bus(&sandbox, &service, &["auth", "token"]), "");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("holds 2 items for that entry"), "{}", run.stderr);
+    assert!(!run.stdout.contains("sk_pat_"), "{run:?}");
+    let run = sandbox.run_command(on_bus(&sandbox, &service, &["logout", "--force"]), "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(!service.search().contains("sk_pat_"), "{}", service.search());
+}

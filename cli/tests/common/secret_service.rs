@@ -117,8 +117,17 @@ impl SecretService {
     /// Stores `secret` under `attributes` with secret-tool, as another program (or another
     /// user's planted item) would.
     pub fn plant(&self, attributes: &[(&str, &str)], secret: &[u8]) {
+        self.plant_in("default", attributes, secret)
+    }
+
+    /// The same, in the keyring's `collection` (`default`, `session`, …).
+    pub fn plant_in(&self, collection: &str, attributes: &[(&str, &str)], secret: &[u8]) {
+        let path = match collection {
+            "default" => "/org/freedesktop/secrets/aliases/default".to_owned(),
+            other => format!("/org/freedesktop/secrets/collection/{other}"),
+        };
         let mut command = Command::new("secret-tool");
-        command.args(["store", "--label=planted"]);
+        command.args(["store", "--label=planted", &format!("--collection={path}")]);
         for (name, value) in attributes {
             command.args([name, value]);
         }

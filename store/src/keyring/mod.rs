@@ -33,6 +33,8 @@
 mod secret_service;
 #[cfg(all(feature = "keyring", unix, not(target_os = "macos")))]
 use secret_service as platform;
+#[cfg(all(feature = "keyring", target_os = "linux"))]
+mod session_bus;
 
 #[cfg(all(feature = "keyring", any(target_os = "macos", windows)))]
 mod native;

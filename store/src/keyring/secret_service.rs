@@ -16,6 +16,12 @@ const NO_REPLY: &str = "org.freedesktop.DBus.Error.NoReply";
 /// bignum crate in every build. A prompt is never waited for: a locked keyring is
 /// [`KeyringError::Locked`] at once.
 fn connect() -> Result<SecretService, KeyringError> {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
+    if address.is_empty() {
+        return Err(KeyringError::Unavailable("no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set".into()));
+    }
+    #[cfg(target_os = "linux")]
+    super::session_bus::check_owner(&address)?;
     SecretService::connect_with_max_prompt_timeout(EncryptionType::Plain, 0).map_err(unavailable)
 }
 
