@@ -149,3 +149,17 @@ fn a_file_in_the_node_cli_format_is_the_default_apis_and_stays_readable_by_it() 
     assert_eq!(file, before, "credentials.json is exactly as the Node CLI wrote it");
     assert_eq!(sandbox.emulator_login()["token"], token("a1").as_str());
 }
+
+#[test]
+fn the_node_clis_logout_takes_only_the_default_apis_login_with_it() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("a1"), &[]);
+    sandbox.write_credentials(&json!({"token": token("d4"), "api_key": "legacy"}).to_string());
+    assert_eq!(sandbox.run(&["login", "--token"], &token("a1")).code, Some(0));
+    // The Node CLI's logout removes the fields it knows and, with nothing it knows left,
+    // the file itself.
+    std::fs::remove_file(sandbox.credentials()).unwrap();
+    let run = sandbox.run(&["whoami"], "");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("Status:      authenticated"), "{}", run.stdout);
+}

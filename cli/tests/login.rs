@@ -393,3 +393,19 @@ fn ctrl_c_while_the_account_is_looked_up_saves_nothing() {
     assert!(run.stderr.contains("Interrupted; nothing was saved."), "{}", run.stderr);
     assert_eq!(sandbox.stored(), before, "the token was saved");
 }
+
+#[test]
+fn a_folder_that_cannot_keep_the_token_is_refused_before_a_code_is_asked_for() {
+    let sandbox = Sandbox::new(|scenario| scenario.auto_approve_after = Some(0.0));
+    // A folder someone else owns: the token could never be kept there.
+    std::fs::create_dir_all(sandbox.config_dir()).unwrap();
+    let status = std::process::Command::new("chown").args(["nobody"]).arg(sandbox.config_dir()).status().unwrap();
+    assert!(status.success());
+    for args in [&["login", "--no-browser"][..], &["login", "--token"]] {
+        let run = sandbox.run(args, &token("ab"));
+        assert_eq!(run.code, Some(1), "{args:?}: {run:?}");
+        assert!(run.stderr.contains("refusing to keep credentials in"), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("it belongs to another user"), "{args:?}: {}", run.stderr);
+    }
+    assert!(sandbox.emulator.log().is_empty(), "the server was asked: {:?}", sandbox.emulator.log());
+}
