@@ -21,6 +21,17 @@ const BARE_BUS: &str = r#"<busconfig><type>session</type><listen>unix:dir=FOLDER
     <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
     </busconfig>"#;
 
+/// A Secret Service, and a sandbox logged in to its emulator with the token in the keyring.
+fn logged_in_with_keyring() -> (SecretService, Sandbox, String) {
+    let service = SecretService::start();
+    let sandbox = Sandbox::new(|_| {});
+    let secret = token("7c");
+    sandbox.emulator.add_token(&secret, &[]);
+    let login = sandbox.run_command(on_bus(&sandbox, &service, &["login", "--token", "--keyring"]), &secret);
+    assert_eq!(login.code, Some(0), "{login:?}");
+    (service, sandbox, secret)
+}
+
 fn file_text(sandbox: &Sandbox) -> String {
     std::fs::read_to_string(sandbox.credentials()).unwrap_or_default()
 }
@@ -201,14 +212,7 @@ fn a_marker_in_a_prepared_folder_reaches_neither_another_apis_secret_nor_another
 
 #[test]
 fn what_the_keyring_holds_is_checked_like_what_the_file_holds() {
-    let service = SecretService::start();
-    let sandbox = Sandbox::new(|_| {});
-    let secret = token("7c");
-    sandbox.emulator.add_token(&secret, &[]);
-    assert_eq!(
-        sandbox.run_command(on_bus(&sandbox, &service, &["login", "--token", "--keyring"]), &secret).code,
-        Some(0)
-    );
+    let (service, sandbox, secret) = logged_in_with_keyring();
     let entry = format!("token {}", sandbox.origin());
     // Another item with our attributes and one more: not ours, never read.
     service.plant(&[("service", "skytells-cli"), ("username", &entry), ("planted", "yes")], token("ee").as_bytes());
@@ -233,14 +237,7 @@ fn what_the_keyring_holds_is_checked_like_what_the_file_holds() {
 
 #[test]
 fn a_logout_the_keyring_refuses_keeps_the_login_says_so_and_finishes_later() {
-    let service = SecretService::start();
-    let sandbox = Sandbox::new(|_| {});
-    let secret = token("7c");
-    sandbox.emulator.add_token(&secret, &[]);
-    assert_eq!(
-        sandbox.run_command(on_bus(&sandbox, &service, &["login", "--token", "--keyring"]), &secret).code,
-        Some(0)
-    );
+    let (service, sandbox, secret) = logged_in_with_keyring();
 
     // No session bus: the item cannot be deleted, so the marker stays with it.
     let run = sandbox.run(&["logout", "--force", "--json"], "");
@@ -327,14 +324,7 @@ fn an_unusable_keyring_blocks_only_what_is_kept_there() {
 
 #[test]
 fn a_login_kept_in_the_keyring_counts_and_leaving_it_is_said() {
-    let service = SecretService::start();
-    let sandbox = Sandbox::new(|_| {});
-    let secret = token("7c");
-    sandbox.emulator.add_token(&secret, &[]);
-    assert_eq!(
-        sandbox.run_command(on_bus(&sandbox, &service, &["login", "--token", "--keyring"]), &secret).code,
-        Some(0)
-    );
+    let (service, sandbox, secret) = logged_in_with_keyring();
     let run = common::in_terminal(
         &on_bus(&sandbox, &service, &["login", "--no-browser"]),
         common::TypeWhen::Shown("[y/N]"),
@@ -435,14 +425,7 @@ fn a_session_bus_another_user_serves_is_given_no_secret() {
 
 #[test]
 fn two_items_answering_to_one_entry_are_refused_not_picked_and_logout_clears_both() {
-    let service = SecretService::start();
-    let sandbox = Sandbox::new(|_| {});
-    let secret = token("7c");
-    sandbox.emulator.add_token(&secret, &[]);
-    assert_eq!(
-        sandbox.run_command(on_bus(&sandbox, &service, &["login", "--token", "--keyring"]), &secret).code,
-        Some(0)
-    );
+    let (service, sandbox, _) = logged_in_with_keyring();
     // Another program files an item under our attributes in another collection: which of
     // the two is ours cannot be told, so neither is used (a search returns both).
     let entry = format!("token {}", sandbox.origin());
