@@ -438,3 +438,15 @@ fn two_items_answering_to_one_entry_are_refused_not_picked_and_logout_clears_bot
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(!service.search().contains("sk_pat_"), "{}", service.search());
 }
+
+#[test]
+fn a_keyring_item_that_is_not_text_is_replaced_by_a_new_keyring_login() {
+    let (service, sandbox, secret) = logged_in_with_keyring();
+    let entry = format!("token {}", sandbox.origin());
+    service.clear(&[("service", "skytells-cli"), ("username", &entry)]);
+    service.plant(&[("service", "skytells-cli"), ("username", &entry)], b"\xff\xfe");
+    let run = sandbox.run_command(on_bus(&sandbox, &service, &["login", "--token", "--keyring"]), &secret);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let printed = sandbox.run_command(on_bus(&sandbox, &service, &["auth", "token"]), "");
+    assert_eq!(printed.stdout, format!("{secret}\n"), "{printed:?}");
+}

@@ -514,7 +514,12 @@ impl CredentialStore {
         let mut previous_in_keyring = None;
         if placement == Placement::Keyring {
             let previous = match replaced {
-                Some(Placement::Keyring) => self.keyring.read(&entry),
+                // What cannot be read back as a secret is not worth putting back, and
+                // must not stand in the way of the login that replaces it.
+                Some(Placement::Keyring) => match self.keyring.read(&entry) {
+                    Err(KeyringError::NotText | KeyringError::Ambiguous(_)) => Ok(None),
+                    other => other,
+                },
                 _ => Ok(None),
             };
             let stored = previous.and_then(|previous| {
