@@ -289,7 +289,7 @@ fn whoami_never_says_not_logged_in_when_the_api_gave_no_usable_answer() {
         );
         let local_facts = [
             format!("  Token:       sk_pat_abab… (from credentials file, stored for {api})"),
-            "  Credentials: ~/config/credentials.json".to_owned(),
+            "  Credentials: ~/config/origins.json".to_owned(),
             format!("  Status:      {}", status.replace('_', " ")),
         ];
         for fact in local_facts {
@@ -307,7 +307,7 @@ fn whoami_never_says_not_logged_in_when_the_api_gave_no_usable_answer() {
         assert_eq!(report["user"], serde_json::Value::Null, "{name}");
         assert_eq!(report["token"]["prefix"], "sk_pat_abab…", "{name}");
         assert_eq!(report["token"]["source"]["kind"], "file", "{name}");
-        assert_eq!(report["credentials_file"], "~/config/credentials.json", "{name}");
+        assert_eq!(report["credentials_file"], "~/config/origins.json", "{name}");
         assert!(report["error"].as_str().is_some_and(|error| error.contains(reason)), "{name}: {report}");
     }
 }

@@ -38,6 +38,8 @@ pub enum Endpoint {
     Project,
     /// `GET /api/v1/cli/me`.
     Me,
+    /// `GET /v1/models` (the models API, with `x-api-key`).
+    Models,
     /// Every API endpoint.
     Any,
 }

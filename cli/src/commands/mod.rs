@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod api_key;
 pub mod link;
 pub mod login;
 pub mod logout;
