@@ -81,6 +81,9 @@ pub enum AuthCommand {
     Token,
     /// The same as `skytells whoami`.
     Status(WhoamiArgs),
+    /// Check everything a login depends on (folder, files, credentials, URLs, proxies, TLS,
+    /// keyring, clock, each API), with the fix for each failure.
+    Doctor(JsonArgs),
 }
 
 /// `skytells api-key …`.

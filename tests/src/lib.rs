@@ -39,7 +39,7 @@ pub use scenario::{Break, Breakage, Dialect, Endpoint, Fault, Scenario, User};
 pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo, LOG_CAPACITY, MAX_LOGGED_PATH};
 pub use tls::{AuthorityError, TestAuthority};
 
-use routes::Reply;
+use routes::{Decision, Reply};
 use state::State;
 
 /// The most requests one emulator answers before it stops accepting.
@@ -367,6 +367,12 @@ fn answer<S: Read + Write>(mut reader: BufReader<S>, shared: &Shared, base_url: 
         decision
     };
     shared.changed.notify_all();
+    let skew = shared.lock().scenario.date_skew_secs;
+    let date = http::http_date(std::time::SystemTime::now(), skew);
+    let decision = match decision.reply {
+        Reply::Full(response) => Decision { reply: Reply::Full(response.header("Date", &date)), ..decision },
+        _ => decision,
+    };
     if !decision.delay.is_zero() {
         thread::sleep(decision.delay);
     }
