@@ -8,7 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
     name = "skytells",
     version,
     about = "Sign in to Skytells, link project access keys, and manage stored credentials",
-    after_help = "Environment:\n  SKYTELLS_TOKEN         personal access token; overrides the stored one\n  SKYTELLS_ACCESS_KEY    project access key; overrides the stored one\n  SKYTELLS_CONFIG_DIR    folder for credentials.json (default ~/.config/skytells)\n  SKYTELLS_API_URL       API base URL (default https://console.skytells.ai)\n  SKYTELLS_HTTP_TIMEOUT  seconds each request may take (default 30)\n  SKYTELLS_LOG           log level for requests: error, warn, info, debug, trace\n  NO_COLOR               disable colour\n\nExit status: 0 ok, 1 failure, 2 usage, 4 not authenticated or credential rejected, 130 interrupted (128+N: ended by signal N)."
+    after_help = "Environment:\n  SKYTELLS_TOKEN         personal access token; overrides the stored one\n  SKYTELLS_ACCESS_KEY    project access key; overrides the stored one\n  SKYTELLS_CONFIG_DIR    folder for credentials.json (default ~/.config/skytells)\n  SKYTELLS_API_URL       API base URL (default https://console.skytells.ai)\n  SKYTELLS_API_KEY       API key for the models API; overrides the stored one\n  SKYTELLS_AI_API_URL    models API base URL (default https://api.skytells.ai/v1)\n  SKYTELLS_ROTATE_DAYS   days before whoami reminds you to rotate a stored credential (default 90; 0: never)\n  SKYTELLS_HTTP_TIMEOUT  seconds each request may take (default 30)\n  SKYTELLS_LOG           log level for requests: error, warn, info, debug, trace\n  NO_COLOR               disable colour\n\nExit status: 0 ok, 1 failure, 2 usage, 4 not authenticated or credential rejected, 130 interrupted (128+N: ended by signal N)."
 )]
 pub struct Cli {
     /// What to do.
@@ -56,6 +56,9 @@ pub enum Command {
     /// Scripting helpers: print the token, or the authentication status.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// Manage the API key for the Skytells models API (SKYTELLS_AI_API_URL).
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
         /// The shell.
@@ -78,6 +81,53 @@ pub enum AuthCommand {
     Token,
     /// The same as `skytells whoami`.
     Status(WhoamiArgs),
+    /// Check everything a login depends on (folder, files, credentials, URLs, proxies, TLS,
+    /// keyring, clock, each API), with the fix for each failure.
+    Doctor(JsonArgs),
+}
+
+/// `skytells api-key …`.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Check an API key with the models API and save it: asked for on a terminal, read
+    /// from standard input otherwise.
+    #[command(visible_alias = "update")]
+    Set(ApiKeySetArgs),
+    /// Show where the API key in use comes from, masked (no request is made).
+    Status(JsonArgs),
+    /// Remove the stored API key (and its keyring item).
+    #[command(visible_aliases = ["remove", "delete"])]
+    Rm(ApiKeyRmArgs),
+}
+
+/// `skytells api-key set`.
+#[derive(Debug, Args)]
+pub struct ApiKeySetArgs {
+    /// Keep the key in the system keyring; credentials.json then holds only a marker.
+    #[arg(long)]
+    pub keyring: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `skytells api-key rm`.
+#[derive(Debug, Args)]
+pub struct ApiKeyRmArgs {
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Only `--json`.
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `skytells login`.

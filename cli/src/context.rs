@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use skytells_auth::skytells::{
-    credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, ApiBase, ApiConfig, Credentials,
-    EnvSnapshot, FlagOverrides, Resolved, SecretKind, Source,
+    credentials_path, resolve_api_base, resolve_api_key, resolve_credentials, resolve_limits, resolve_models_base,
+    vars, ApiBase, ApiConfig, Credentials, EnvSnapshot, FlagOverrides, Resolved, ResolvedApiKey, SecretKind, Source,
 };
 use skytells_auth::Secret;
 use skytells_auth_blocking::BlockingDriver;
@@ -112,6 +112,63 @@ impl Context {
         Ok(ApiConfig::new(self.api_base()?).with_limits(limits))
     }
 
+    /// The models API (`SKYTELLS_AI_API_URL`, default https://api.skytells.ai/v1), where the
+    /// API key goes, and the limits to talk under.
+    pub fn models_api(&self) -> Result<ApiConfig, CliError> {
+        let limits = resolve_limits(&self.env).map_err(|error| CliError::usage(error.to_string()))?;
+        let base = resolve_models_base(&self.env)
+            .map_err(|error| CliError::usage(format!("SKYTELLS_AI_API_URL is not usable: {error}")))?
+            .value;
+        if base.origin().is_default() {
+            // credentials.json's top level there holds the console's login, and its
+            // `api_key` is the default models API's: a key for this origin has no place.
+            return Err(CliError::usage(format!(
+                "SKYTELLS_AI_API_URL names the Skytells console ({}), not the models API; unset it to use https://api.skytells.ai/v1",
+                base.origin()
+            )));
+        }
+        Ok(ApiConfig::new(base).with_limits(limits))
+    }
+
+    /// The API key for the models API `models`: `SKYTELLS_API_KEY`, or the stored one
+    /// (read from the system keyring when the file says it is there). A keyring that
+    /// could not be read is named with what to do.
+    pub fn resolve_api_key(
+        &self,
+        store: &CredentialStore,
+        file: Option<&Credentials>,
+        models: &ApiBase,
+    ) -> (ResolvedApiKey, Option<KeyringTrouble>) {
+        let mut resolved = resolve_api_key(&self.env, file, models);
+        let origin = models.origin();
+        let mut trouble = None;
+        if resolved.in_keyring.is_some() {
+            let kind = SecretKind::ApiKey;
+            match store.read_keyring_secret(&origin, kind) {
+                Ok(found) => {
+                    if found.is_none() {
+                        self.warn(format!(
+                            "the credentials file says the API key for {origin} is in the system keyring, but the keyring has none there"
+                        ));
+                    }
+                    resolved.found_in_keyring(found);
+                }
+                Err(error) => {
+                    let advice = error.keyring_error().map(|problem| keyring::read_advice(kind, problem));
+                    let cause = error.keyring_error().map(ToString::to_string).unwrap_or_else(|| error.to_string());
+                    trouble = Some(KeyringTrouble {
+                        kind,
+                        message: format!(
+                            "the API key for {origin} is kept in the system keyring, which could not be read: {cause}. {}.",
+                            advice.unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
+        (resolved, trouble)
+    }
+
     /// The API named by `--api-url`, `SKYTELLS_API_URL` or the default: whose stored
     /// credentials a command may use.
     pub fn api_base(&self) -> Result<ApiBase, CliError> {
@@ -206,7 +263,8 @@ impl Context {
                 Ok(credentials)
             }
             Err(error) => {
-                let from_env = self.env.token().is_some() || self.env.access_key().is_some();
+                let from_env =
+                    self.env.token().is_some() || self.env.access_key().is_some() || self.env.api_key().is_some();
                 if from_env
                     || (corrupt_is_warning && matches!(error, StoreError::Corrupt { .. } | StoreError::TooLarge { .. }))
                 {

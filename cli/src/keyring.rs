@@ -22,10 +22,11 @@ pub fn system() -> Arc<dyn Keyring> {
     ))
 }
 
-/// "token" or "access key".
+/// "token", "access key" or "API key".
 pub fn what(kind: SecretKind) -> &'static str {
     match kind {
         SecretKind::Token => "token",
+        SecretKind::ApiKey => "API key",
         _ => "access key",
     }
 }
@@ -34,6 +35,7 @@ pub fn what(kind: SecretKind) -> &'static str {
 pub fn read_advice(kind: SecretKind, error: &KeyringError) -> String {
     let instead = match kind {
         SecretKind::Token => "run `skytells login` to keep a new token in the credentials file",
+        SecretKind::ApiKey => "run `skytells api-key set` to keep the key in the credentials file",
         _ => "run `skytells link` to keep the key in the credentials file",
     };
     match error {

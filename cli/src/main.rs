@@ -37,7 +37,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::args::{AuthCommand, Cli, Command};
+use crate::args::{ApiKeyCommand, AuthCommand, Cli, Command};
 use crate::context::Context;
 use crate::error::exit;
 
@@ -57,6 +57,10 @@ fn main() -> ExitCode {
         Command::Whoami(args) | Command::Auth(AuthCommand::Status(args)) => commands::whoami::run(&context, args),
         Command::Logout(args) => commands::logout::run(&context, args),
         Command::Auth(AuthCommand::Token) => commands::token::run(&context),
+        Command::Auth(AuthCommand::Doctor(args)) => commands::doctor::run(&context, args.json),
+        Command::ApiKey(ApiKeyCommand::Set(args)) => commands::api_key::set(&context, args),
+        Command::ApiKey(ApiKeyCommand::Status(args)) => commands::api_key::status(&context, args.json),
+        Command::ApiKey(ApiKeyCommand::Rm(args)) => commands::api_key::remove(&context, args),
         Command::Completion { shell } => completion(&context, *shell),
         Command::Man { dir } => man_pages(&context, dir.as_deref()),
     };

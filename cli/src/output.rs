@@ -103,6 +103,10 @@ pub struct LogoutJson<'a> {
     pub complete: bool,
     /// Keyring entries that could not be deleted, as `<kind> <origin>`.
     pub kept_in_keyring: &'a [String],
+    /// Models APIs whose API key stays (a logout of one API keeps API keys).
+    pub api_keys_kept: &'a [&'a str],
+    /// Models APIs whose API key was removed (`--all`).
+    pub api_keys_removed: &'a [&'a str],
 }
 
 /// `skytells whoami --json` (and `auth status --json`).
@@ -118,6 +122,9 @@ pub struct WhoamiJson<'a> {
     pub access_key: Option<AccessKeyJson<'a>>,
     /// Other APIs (origins) with a stored login; never used for this one.
     pub other_logins: Vec<&'a str>,
+    /// The models API the API key is for.
+    pub models_api_url: &'a str,
+    pub api_key: Option<ApiKeyJson<'a>>,
     pub error: Option<&'a str>,
 }
 
@@ -129,6 +136,8 @@ pub struct TokenJson<'a> {
     /// The origin a stored token belongs to; `null` for one from the environment.
     pub stored_for: Option<&'a str>,
     pub scopes: Option<&'a [String]>,
+    /// When the stored token was saved (`created_at`, ms since 1970); null otherwise.
+    pub saved_at: Option<u64>,
 }
 
 /// The access key in `whoami --json`.
@@ -141,4 +150,66 @@ pub struct AccessKeyJson<'a> {
     pub status: &'static str,
     pub project: Option<ProjectJson<'a>>,
     pub error: Option<&'a str>,
+    /// When the stored key was saved (`created_at`, ms since 1970); null otherwise.
+    pub saved_at: Option<u64>,
+}
+
+/// An API key, never whole: `prefix` as for the other secrets (only `…`, since API keys
+/// have no public prefix) and `masked`, its last four characters when it is long enough.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyJson<'a> {
+    pub prefix: String,
+    pub masked: String,
+    pub source: SourceJson,
+    /// The models API origin a stored key belongs to; `null` for one from the environment.
+    pub stored_for: Option<&'a str>,
+    /// When it was saved (milliseconds since 1970), when known.
+    pub saved_at: Option<u64>,
+    /// `valid`, `rejected`, or `unverified` (not checked).
+    pub status: &'static str,
+    pub error: Option<&'a str>,
+}
+
+/// `skytells api-key status --json`.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyStatusJson<'a> {
+    pub models_api_url: &'a str,
+    pub credentials_file: &'a str,
+    pub api_key: Option<ApiKeyJson<'a>>,
+    pub error: Option<&'a str>,
+}
+
+/// `skytells api-key set --json`.
+#[derive(Debug, Serialize)]
+pub struct ApiKeySetJson<'a> {
+    pub status: &'static str,
+    pub models_api_url: &'a str,
+    pub api_key: ApiKeyPrefixJson,
+    pub credentials_file: &'a str,
+    /// `file`, or `keyring` (the file then holds only a marker).
+    pub stored_in: &'static str,
+}
+
+/// An API key's shown parts.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyPrefixJson {
+    pub prefix: String,
+    pub masked: String,
+}
+
+impl From<&Secret> for ApiKeyPrefixJson {
+    fn from(secret: &Secret) -> Self {
+        ApiKeyPrefixJson { prefix: secret.redacted(), masked: skytells_auth::skytells::mask_api_key(secret) }
+    }
+}
+
+/// `skytells api-key rm --json`.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyRmJson<'a> {
+    pub removed: bool,
+    pub models_api: &'a str,
+    pub credentials_file: &'a str,
+    /// Where the key was: `file`, `keyring`, or null when none was stored.
+    pub was_in: Option<&'static str>,
+    pub deleted_from_keyring: bool,
 }

@@ -1,7 +1,7 @@
 //! Saving a token or an access key, for `login` and `link`: the store does the whole
 //! transaction (keyring and files under one lock); this says what happened.
 
-use skytells_auth::skytells::ApiOrigin;
+use skytells_auth::skytells::{ApiOrigin, SecretKind};
 use skytells_auth_store::{CredentialStore, NewSecret, Placement, Saved, StoreError, StoreWarning};
 
 use crate::context::Context;
@@ -26,7 +26,7 @@ pub fn save(
         saved
     });
     let what = keyring::what(new.kind);
-    let path = context.display_path(&store.file_for(origin));
+    let path = context.display_path(&store.file_for_secret(origin, new.kind));
     let saved = saved.map_err(|error| match &error {
         StoreError::Keyring { source, .. } => CliError::failure(format!(
             "could not keep the {what} in the system keyring: {source}. Nothing was saved. Run the command without --keyring to keep it in {path} instead."
@@ -51,9 +51,10 @@ pub fn report_lines(
     store: &CredentialStore,
     origin: &ApiOrigin,
     saved: &Saved,
-    what: &str,
+    kind: SecretKind,
 ) -> Vec<String> {
-    let path = context.display_path(&store.file_for(origin));
+    let what = keyring::what(kind);
+    let path = context.display_path(&store.file_for_secret(origin, kind));
     let capital = |text: &str| text[..1].to_uppercase() + &text[1..];
     match (saved.placement, saved.replaced) {
         (Placement::Keyring, _) => vec![format!("  {} saved to the system keyring; {path} says where", capital(what))],

@@ -217,7 +217,9 @@ fn login_link_and_logout_speak_json() {
             "removed_files": [],
             "still_logged_in_to": [],
             "complete": true,
-            "kept_in_keyring": []
+            "kept_in_keyring": [],
+            "api_keys_kept": [],
+            "api_keys_removed": []
         })
     );
 }

@@ -142,7 +142,10 @@ fn a_malformed_environment_token_is_named_without_a_request() {
 fn whoami_json_follows_the_documented_schema() {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("ab"), &[]);
-    sandbox.write_emulator_login(&format!(r#"{{"token":"{}","scopes":["inference"]}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(
+        r#"{{"token":"{}","scopes":["inference"],"created_at":1776076200000}}"#,
+        token("ab")
+    ));
     let mut command = sandbox.command(&["whoami", "--json"]);
     command.env("SKYTELLS_ACCESS_KEY", "sk_proj_unknown");
     let run = sandbox.run_command(command, "");
@@ -161,7 +164,8 @@ fn whoami_json_follows_the_documented_schema() {
                 "prefix": "sk_pat_abab…",
                 "source": {"kind": "file", "name": null},
                 "stored_for": sandbox.origin(),
-                "scopes": ["inference"]
+                "scopes": ["inference"],
+                "saved_at": 1776076200000u64
             },
             "access_key": {
                 "prefix": "sk_proj_unkn…",
@@ -169,9 +173,12 @@ fn whoami_json_follows_the_documented_schema() {
                 "stored_for": null,
                 "status": "rejected",
                 "project": null,
-                "error": "Access key is invalid or revoked. Copy the access key from your project's Settings in the Skytells console, then run `skytells link sk_proj_your_access_key`."
+                "error": "Access key is invalid or revoked. Copy the access key from your project's Settings in the Skytells console, then run `skytells link sk_proj_your_access_key`.",
+                "saved_at": null
             },
             "other_logins": [],
+            "models_api_url": "https://api.skytells.ai/v1",
+            "api_key": null,
             "error": null
         })
     );

@@ -262,6 +262,24 @@ impl<'a> NewSecret<'a> {
     pub fn access_key(secret: &'a Secret) -> Self {
         NewSecret { kind: SecretKind::AccessKey, secret, scopes: &[] }
     }
+
+    /// An API key for the models API; `origin` in [`CredentialStore::save`] is then the
+    /// models API's origin.
+    pub fn api_key(secret: &'a Secret) -> Self {
+        NewSecret { kind: SecretKind::ApiKey, secret, scopes: &[] }
+    }
+}
+
+/// What [`CredentialStore::remove_api_key`] removed.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct RemovedApiKey {
+    /// Where the key was (`None`: there was none).
+    pub was: Option<Placement>,
+    /// The keyring item deleted: the one the file pointed to, or one no file pointed to.
+    pub keyring_deleted: Option<KeyringEntry>,
+    /// What the user should hear about.
+    pub warnings: Vec<StoreWarning>,
 }
 
 /// What a save did.
@@ -309,6 +327,9 @@ pub struct LoggedOut {
     /// Other files that could hold a secret and were removed: backups of unreadable
     /// files, temporary files of writers that were killed.
     pub removed_leftovers: Vec<PathBuf>,
+    /// Models APIs whose API key was removed ([`LogoutScope::AllApis`] only: a logout of
+    /// one API leaves API keys alone, as the Node CLI does).
+    pub api_keys_removed: Vec<ApiOrigin>,
     /// What the user should hear about.
     pub warnings: Vec<StoreWarning>,
 }
@@ -407,6 +428,18 @@ impl CredentialStore {
         }
     }
 
+    /// The file that holds `origin`'s secret of `kind`: as [`CredentialStore::file_for`],
+    /// except that an API key for the default models API (<https://api.skytells.ai>) is in
+    /// the credentials file (the Node CLI's `api_key`), and one for any other models API
+    /// in the origins file.
+    pub fn file_for_secret(&self, origin: &ApiOrigin, kind: SecretKind) -> PathBuf {
+        match kind {
+            SecretKind::ApiKey if origin.is_default_models() => self.path.clone(),
+            SecretKind::ApiKey => self.origins_path(),
+            _ => self.file_for(origin),
+        }
+    }
+
     /// Reads both files: `None` when there is neither. A file readable by others is
     /// tightened to 0600 with a warning, or, when that is not possible, only warned
     /// about: reading never fails because a permission could not be changed.
@@ -493,15 +526,12 @@ impl CredentialStore {
         let (held, mut warnings) = self.lock_for_rewrite()?;
         let mut snapshot = self.read_for_rewrite(&held, now_ms, &mut warnings)?;
         let credentials = &mut snapshot.credentials;
-        let before = credentials.login_for(origin);
-        let replaced = match (before.keyring_entry(new.kind), new.kind) {
-            (Some(_), _) => Some(Placement::Keyring),
-            (None, SecretKind::Token) => before.token.as_ref().map(|_| Placement::File),
-            (None, _) => before.access_key.as_ref().map(|_| Placement::File),
-        };
+        let replaced = stored_placement(credentials, origin, new.kind);
         match (new.kind, placement) {
             (SecretKind::Token, Placement::Keyring) => credentials.set_token_in_keyring_for(origin, new.scopes, now_ms),
             (SecretKind::Token, _) => credentials.set_token_for(origin, new.secret, new.scopes, now_ms),
+            (SecretKind::ApiKey, Placement::Keyring) => credentials.set_api_key_in_keyring_for(origin, now_ms),
+            (SecretKind::ApiKey, _) => credentials.set_api_key_for(origin, new.secret, now_ms),
             (_, Placement::Keyring) => credentials.set_access_key_in_keyring_for(origin, now_ms),
             (_, _) => credentials.set_access_key_for(origin, new.secret, now_ms),
         }
@@ -567,6 +597,35 @@ impl CredentialStore {
         read.map_err(|source| StoreError::Keyring { action: "read", what: what(kind), origin: origin.clone(), source })
     }
 
+    /// Removes the API key of the models API at `origin`, from the files and, when the file
+    /// says it is there, from the keyring, as one transaction under the lock: the keyring
+    /// item goes first (a refusal changes nothing), then the files. An item of this
+    /// program for that key that no file points to (left by a killed save) is deleted too
+    /// when the keyring can be reached. Logins and unknown fields stay.
+    pub fn remove_api_key(&self, origin: &ApiOrigin, now_ms: u64) -> Result<RemovedApiKey, StoreError> {
+        let (held, mut warnings) = self.lock_for_rewrite()?;
+        let mut snapshot = self.read_for_rewrite(&held, now_ms, &mut warnings)?;
+        let credentials = &mut snapshot.credentials;
+        let was = stored_placement(credentials, origin, SecretKind::ApiKey);
+        let entry = KeyringEntry::of(origin, SecretKind::ApiKey);
+        let mut keyring_deleted = None;
+        if was == Some(Placement::Keyring) {
+            self.keyring.delete(&entry).map_err(|source| StoreError::Keyring {
+                action: "delete",
+                what: what(SecretKind::ApiKey),
+                origin: origin.clone(),
+                source,
+            })?;
+            keyring_deleted = Some(entry);
+        } else if matches!(self.keyring.delete(&entry), Ok(true)) {
+            keyring_deleted = Some(entry);
+        }
+        credentials.clear_api_key_for(origin);
+        let staged = self.stage(&held, credentials)?;
+        self.commit(staged)?;
+        Ok(RemovedApiKey { was, keyring_deleted, warnings })
+    }
+
     /// Removes the logins in `scope` and every other copy of a secret the folder may
     /// hold: backups of unreadable files, temporary files of killed writers, and, when a
     /// file cannot be read, the file itself. Unknown fields and other APIs' logins stay.
@@ -619,6 +678,21 @@ impl CredentialStore {
             }
         }
         if let LogoutScope::AllApis = scope {
+            // Every API key goes too (a logout of one API leaves them alone).
+            for origin in credentials.api_key_origins() {
+                if let Some(entry) = credentials.api_key_for(&origin).keyring {
+                    marked.push(entry.clone());
+                    match self.keyring.delete(&entry) {
+                        Ok(_) => done.keyring_deleted.push(entry),
+                        Err(problem) => {
+                            done.keyring_kept.push((entry, problem));
+                            continue;
+                        }
+                    }
+                }
+                credentials.clear_api_key_for(&origin);
+                done.api_keys_removed.push(origin);
+            }
             // Everything else under `origins` goes too; the top level keeps unknown fields.
             if done.keyring_kept.is_empty() {
                 credentials.clear_all_logins();
@@ -665,9 +739,13 @@ impl CredentialStore {
             Err(_) => return Vec::new(),
         };
         let candidates: Vec<KeyringEntry> = match (scope, listed) {
-            (LogoutScope::Api(origin), Some(listed)) => {
-                listed.into_iter().filter(|entry| entry.owner().is_some_and(|(owner, _)| owner == *origin)).collect()
-            }
+            // An API's logout leaves its API key alone, in the keyring too.
+            (LogoutScope::Api(origin), Some(listed)) => listed
+                .into_iter()
+                .filter(|entry| {
+                    entry.owner().is_some_and(|(owner, kind)| owner == *origin && kind != SecretKind::ApiKey)
+                })
+                .collect(),
             (LogoutScope::Api(origin), None) => {
                 [SecretKind::Token, SecretKind::AccessKey].map(|kind| KeyringEntry::of(origin, kind)).to_vec()
             }
@@ -863,7 +941,31 @@ fn file_name(path: &Path) -> String {
 fn what(kind: SecretKind) -> &'static str {
     match kind {
         SecretKind::Token => "token",
+        SecretKind::ApiKey => "API key",
         _ => "access key",
+    }
+}
+
+/// Where `origin`'s secret of `kind` is kept, when there is one.
+fn stored_placement(credentials: &Credentials, origin: &ApiOrigin, kind: SecretKind) -> Option<Placement> {
+    let (in_keyring, in_file) = match kind {
+        SecretKind::ApiKey => {
+            let stored = credentials.api_key_for(origin);
+            (stored.keyring.is_some(), stored.api_key.is_some())
+        }
+        _ => {
+            let login = credentials.login_for(origin);
+            let in_file = match kind {
+                SecretKind::Token => login.token.is_some(),
+                _ => login.access_key.is_some(),
+            };
+            (login.keyring_entry(kind).is_some(), in_file)
+        }
+    };
+    match (in_keyring, in_file) {
+        (true, _) => Some(Placement::Keyring),
+        (false, true) => Some(Placement::File),
+        _ => None,
     }
 }
 

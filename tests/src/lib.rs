@@ -39,7 +39,7 @@ pub use scenario::{Break, Breakage, Dialect, Endpoint, Fault, Scenario, User};
 pub use state::{DeviceInfo, DeviceStatus, LogEntry, ProjectInfo, LOG_CAPACITY, MAX_LOGGED_PATH};
 pub use tls::{AuthorityError, TestAuthority};
 
-use routes::Reply;
+use routes::{Decision, Reply};
 use state::State;
 
 /// The most requests one emulator answers before it stops accepting.
@@ -197,6 +197,13 @@ impl Emulator {
         });
     }
 
+    /// Makes `api_key` a valid key of the models API (`GET /v1/models`).
+    pub fn add_api_key(&self, api_key: &str) {
+        self.notify(|state| {
+            state.api_keys.insert(api_key.to_owned());
+        });
+    }
+
     /// Every device code issued, oldest first.
     pub fn devices(&self) -> Vec<DeviceInfo> {
         self.shared.lock().device_infos()
@@ -351,6 +358,7 @@ fn answer<S: Read + Write>(mut reader: BufReader<S>, shared: &Shared, base_url: 
             user_agent: request.header("user-agent").map(str::to_owned),
             authorized: request.header("authorization").is_some(),
             bearer_prefix: request.bearer().map(|bearer| bearer.chars().take(12).collect()),
+            api_key_prefix: request.header("x-api-key").map(|key| key.chars().take(6).collect()),
             body: String::from_utf8_lossy(&request.body[..request.body.len().min(4096)]).into_owned(),
             note: decision.note.clone(),
         };
@@ -359,6 +367,12 @@ fn answer<S: Read + Write>(mut reader: BufReader<S>, shared: &Shared, base_url: 
         decision
     };
     shared.changed.notify_all();
+    let skew = shared.lock().scenario.date_skew_secs;
+    let date = http::http_date(std::time::SystemTime::now(), skew);
+    let decision = match decision.reply {
+        Reply::Full(response) => Decision { reply: Reply::Full(response.header("Date", &date)), ..decision },
+        _ => decision,
+    };
     if !decision.delay.is_zero() {
         thread::sleep(decision.delay);
     }

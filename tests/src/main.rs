@@ -84,6 +84,9 @@ struct ServeArgs {
     /// A project access key to accept, as KEY or KEY=Project Name (repeatable).
     #[arg(long = "access-key")]
     access_keys: Vec<String>,
+    /// An API key the models API (`GET /v1/models`) accepts (repeatable).
+    #[arg(long = "api-key")]
+    api_keys: Vec<String>,
     /// Serve HTTPS under a certificate authority made up at start-up, and write the
     /// authority's certificate (PEM) to this file: point SSL_CERT_FILE at it to trust it.
     #[arg(long, value_name = "FILE")]
@@ -169,6 +172,9 @@ fn start(args: &ServeArgs) -> Result<Emulator, String> {
     for spec in &args.access_keys {
         let (key, name) = spec.split_once('=').unwrap_or((spec, "Demo Project"));
         emulator.add_access_key(key, name);
+    }
+    for key in &args.api_keys {
+        emulator.add_api_key(key);
     }
     Ok(emulator)
 }

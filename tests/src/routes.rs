@@ -11,6 +11,9 @@ use crate::state::{DeviceGrant, DeviceStatus, ProjectInfo, State};
 
 /// The grant type of device-code polling.
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// The models API's list of models, where an API key is checked (`x-api-key`). The
+/// emulator serves the models API at `<url>/v1` beside the console's endpoints.
+pub const MODELS_PATH: &str = "/v1/models";
 /// Where device-flow polls go.
 pub(crate) const TOKEN_PATH: &str = "/api/oauth/token";
 /// Scopes the API knows: written out here rather than taken from the client's core, so
@@ -70,6 +73,7 @@ pub fn handle(state: &mut State, request: &Request, base_url: &str, now: Instant
         ("GET", "/api/v1/cli/projects") => Some(Endpoint::Projects),
         ("GET", "/api/v1/cli/project") => Some(Endpoint::Project),
         ("GET", "/api/v1/cli/me") => Some(Endpoint::Me),
+        ("GET", MODELS_PATH) => Some(Endpoint::Models),
         _ => None,
     };
     let Some(endpoint) = endpoint else {
@@ -86,6 +90,7 @@ pub fn handle(state: &mut State, request: &Request, base_url: &str, now: Instant
         Endpoint::Projects => Decision::full(projects(state, request)),
         Endpoint::Project => Decision::full(project(state, request)),
         Endpoint::Me => Decision::full(me(state, request)),
+        Endpoint::Models => Decision::full(models(state, request)),
         Endpoint::Any => unreachable!("not a route"),
     };
     decision.delay += api_delay;
@@ -341,6 +346,24 @@ fn me(state: &State, request: &Request) -> Response {
     }
 }
 
+fn models(state: &State, request: &Request) -> Response {
+    let scenario = &state.scenario;
+    match request.header("x-api-key") {
+        Some(key) if state.api_keys.contains(key) => {
+            let list = json!([
+                { "id": "flux-1.1-pro", "object": "model", "owned_by": "skytells" },
+                { "id": "truefusion", "object": "model", "owned_by": "skytells" }
+            ]);
+            Response::json(200, &json!({ "object": "list", "data": list }))
+        }
+        Some(_) => Response::json(
+            401,
+            &json!({ "error": "Unauthorized", "message": hostile(scenario, "Invalid or revoked API key") }),
+        ),
+        None => Response::json(401, &json!({ "error": "Unauthorized", "message": "Missing x-api-key header" })),
+    }
+}
+
 /// The verification page and the control interface.
 fn site(state: &mut State, request: &Request, base_url: &str) -> Response {
     let fields = request.fields();
@@ -380,6 +403,10 @@ fn site(state: &mut State, request: &Request, base_url: &str) -> Response {
             let scopes = fields.get("scopes").map(|list| list.split_whitespace().map(str::to_owned).collect());
             let scopes = scopes.unwrap_or_else(|| VALID_SCOPES.map(str::to_owned).to_vec());
             state.tokens.insert(token, (scopes, state.scenario.user.clone()));
+            Response::json(200, &json!({ "ok": true }))
+        }
+        ("POST", "/_emulator/api-keys") => {
+            state.api_keys.insert(fields.get("api_key").cloned().unwrap_or_default());
             Response::json(200, &json!({ "ok": true }))
         }
         ("POST", "/_emulator/access-keys") => {

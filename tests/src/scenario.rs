@@ -38,6 +38,8 @@ pub enum Endpoint {
     Project,
     /// `GET /api/v1/cli/me`.
     Me,
+    /// `GET /v1/models` (the models API, with `x-api-key`).
+    Models,
     /// Every API endpoint.
     Any,
 }
@@ -146,6 +148,9 @@ pub struct Scenario {
     pub breaks: Vec<Break>,
     /// The account tokens belong to.
     pub user: User,
+    /// Seconds added to the `Date` header of every answer (negative: behind), to play a
+    /// server whose clock disagrees with the client's.
+    pub date_skew_secs: i64,
 }
 
 impl Default for Scenario {
@@ -168,6 +173,7 @@ impl Default for Scenario {
             verification_uri: None,
             breaks: Vec::new(),
             user: User::default(),
+            date_skew_secs: 0,
         }
     }
 }

@@ -103,6 +103,8 @@ pub struct LogEntry {
     /// The first 12 characters of the bearer credential it carried (`sk_pat_abab`,
     /// say): enough to tell which credential reached this API, not enough to use it.
     pub bearer_prefix: Option<String>,
+    /// The first 6 characters of the `x-api-key` it carried, the same way.
+    pub api_key_prefix: Option<String>,
     /// The request body (first 4 KiB, lossy UTF-8).
     pub body: String,
     /// What the emulator made of it, when notable (`slow_down: polled too early`).
@@ -120,6 +122,8 @@ pub struct State {
     pub tokens: BTreeMap<String, (Vec<String>, User)>,
     /// Valid access keys and their projects.
     pub access_keys: BTreeMap<String, ProjectInfo>,
+    /// Valid API keys of the models API (`x-api-key` on `GET /v1/models`).
+    pub api_keys: std::collections::BTreeSet<String>,
     /// The most recent requests, at most [`LOG_CAPACITY`].
     pub log: VecDeque<LogEntry>,
     /// How many older requests were dropped from the log to keep it bounded.
@@ -138,6 +142,7 @@ impl State {
             devices: Vec::new(),
             tokens: BTreeMap::new(),
             access_keys: BTreeMap::new(),
+            api_keys: std::collections::BTreeSet::new(),
             log: VecDeque::new(),
             log_dropped: 0,
             polls_seen: 0,

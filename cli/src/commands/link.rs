@@ -1,6 +1,6 @@
 //! `skytells link`: store a project access key after the API vouches for it.
 
-use skytells_auth::skytells::{vars, AccessKey, VerifyAccessKey};
+use skytells_auth::skytells::{vars, AccessKey, SecretKind, VerifyAccessKey};
 
 use crate::args::LinkArgs;
 use crate::context::Context;
@@ -35,7 +35,7 @@ pub fn run(context: &Context, args: &LinkArgs) -> Result<(), CliError> {
     let name = project.name.as_deref().unwrap_or(&project.id);
     let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
     context.say(format!("{} Linked project {name}{slug}", context.terminal.green("✔")))?;
-    for line in save::report_lines(context, &store, &api.base.origin(), &saved, "access key") {
+    for line in save::report_lines(context, &store, &api.base.origin(), &saved, SecretKind::AccessKey) {
         context.say(line)?;
     }
     Ok(())

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use skytells_auth::skytells::messages::{self, duration_phrase};
 use skytells_auth::skytells::{
-    parse_scopes, vars, ApiConfig, ApiError, FetchIdentity, Identity, PersonalAccessToken, Scope, VerifyToken,
-    TOKENS_PAGE,
+    parse_scopes, vars, ApiConfig, ApiError, FetchIdentity, Identity, PersonalAccessToken, Scope, SecretKind,
+    VerifyToken, TOKENS_PAGE,
 };
 use skytells_auth::{DeviceFlow, FlowEvent, FlowFailure, Outcome, Secret, UserCode};
 use skytells_auth_store::{CredentialStore, NewSecret, Placement, StoreError};
@@ -174,7 +174,7 @@ fn save_and_report(
             context.warn(format!("signed in, but could not look up the account: {}", messages::api_error(&error)))
         }
     }
-    for line in save::report_lines(context, store, &api.base.origin(), &saved, "token") {
+    for line in save::report_lines(context, store, &api.base.origin(), &saved, SecretKind::Token) {
         context.say(line)?;
     }
     Ok(())

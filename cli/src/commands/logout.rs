@@ -22,13 +22,17 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         _ => (origin.to_string(), "its"),
     };
     let mut elsewhere = Vec::new();
+    // API keys stay through a logout of one API, as with the Node CLI; --all removes them.
+    let mut api_keys = Vec::new();
     let stored = match store.load() {
         Ok((credentials, warnings)) => {
             context.warn_all(&warnings);
-            let logged_in = credentials.map(|credentials| credentials.logged_in_origins()).unwrap_or_default();
+            let credentials = credentials.unwrap_or_default();
+            let logged_in = credentials.logged_in_origins();
+            api_keys = credentials.api_key_origins();
             elsewhere = logged_in.iter().filter(|other| **other != origin).cloned().collect();
             match &scope {
-                LogoutScope::AllApis => !logged_in.is_empty(),
+                LogoutScope::AllApis => !logged_in.is_empty() || !api_keys.is_empty(),
                 _ => logged_in.contains(&origin),
             }
         }
@@ -47,7 +51,8 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
                 join(&elsewhere)
             ),
         };
-        report(context, args.json, (false, &scope), &message, (&path, &[], &elsewhere), &[])?;
+        let message = format!("{message}{}", kept_api_keys_note(&scope, &api_keys));
+        report(context, args.json, (false, &scope), &message, (&path, &[], &elsewhere), (&[], &api_keys, &[]))?;
         warn_env_still_set(context);
         return Ok(());
     }
@@ -64,7 +69,7 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
                 (false, &scope),
                 "Logout cancelled; nothing was removed.",
                 (&path, &[], &elsewhere),
-                &[],
+                (&[], &api_keys, &[]),
             )?;
             return Ok(());
         }
@@ -130,7 +135,24 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
             join(&done.remaining)
         ));
     }
-    report(context, args.json, (true, &scope), &message, (&path, &removed, &done.remaining), &kept)?;
+    if !done.api_keys_removed.is_empty() {
+        message.push_str(&format!("\n  Removed the API key for {}", join(&done.api_keys_removed)));
+    }
+    let api_keys_kept: Vec<ApiOrigin> = match &scope {
+        LogoutScope::AllApis => {
+            api_keys.iter().filter(|origin| !done.api_keys_removed.contains(origin)).cloned().collect()
+        }
+        _ => api_keys,
+    };
+    message.push_str(&kept_api_keys_note(&scope, &api_keys_kept));
+    report(
+        context,
+        args.json,
+        (true, &scope),
+        &message,
+        (&path, &removed, &done.remaining),
+        (&kept, &api_keys_kept, &done.api_keys_removed),
+    )?;
     warn_env_still_set(context);
     if done.is_complete() {
         Ok(())
@@ -139,6 +161,17 @@ pub fn run(context: &Context, args: &LogoutArgs) -> Result<(), CliError> {
         Err(CliError { message: String::new(), code: exit::FAILURE })
     } else {
         Err(CliError::failure("the logout is not complete: see the warnings above"))
+    }
+}
+
+/// A logout of one API keeps the API keys, and says so.
+fn kept_api_keys_note(scope: &LogoutScope, api_keys: &[ApiOrigin]) -> String {
+    match (scope, api_keys) {
+        (LogoutScope::Api(_), [_, ..]) => format!(
+            "\n  Kept the API key for {} (`skytells api-key rm` removes it; `skytells logout --all` removes everything)",
+            join(api_keys)
+        ),
+        _ => String::new(),
     }
 }
 
@@ -154,10 +187,12 @@ fn report(
     (logged_out, scope): (bool, &LogoutScope),
     message: &str,
     (path, removed_files, remaining): (&str, &[String], &[ApiOrigin]),
-    kept_in_keyring: &[String],
+    (kept_in_keyring, api_keys_kept, api_keys_removed): (&[String], &[ApiOrigin], &[ApiOrigin]),
 ) -> Result<(), CliError> {
     if json {
         let remaining: Vec<&str> = remaining.iter().map(ApiOrigin::as_str).collect();
+        let api_keys_kept: Vec<&str> = api_keys_kept.iter().map(ApiOrigin::as_str).collect();
+        let api_keys_removed: Vec<&str> = api_keys_removed.iter().map(ApiOrigin::as_str).collect();
         context.print_json(&LogoutJson {
             logged_out,
             api: match scope {
@@ -169,6 +204,8 @@ fn report(
             still_logged_in_to: &remaining,
             complete: kept_in_keyring.is_empty(),
             kept_in_keyring,
+            api_keys_kept: &api_keys_kept,
+            api_keys_removed: &api_keys_removed,
         })
     } else {
         context.say(message)

@@ -1,5 +1,7 @@
 //! One module per command.
 
+pub mod api_key;
+pub mod doctor;
 pub mod link;
 pub mod login;
 pub mod logout;

@@ -117,6 +117,63 @@ impl Exchange for FetchIdentity<'_> {
     }
 }
 
+/// Checks an API key against the models API: `GET <models API>/models` with `x-api-key`.
+/// `config.base` is the models API (`SKYTELLS_AI_API_URL`, default
+/// [`DEFAULT_MODELS_API_URL`](super::DEFAULT_MODELS_API_URL)), never the console.
+///
+/// ```
+/// use skytells_auth::skytells::{ApiBase, ApiConfig, VerifyApiKey};
+/// use skytells_auth::{Exchange, Secret};
+/// let models = ApiConfig::new(ApiBase::default_models());
+/// let key = Secret::new("sk-example");
+/// let transmit = VerifyApiKey { config: &models, api_key: &key }.transmit().unwrap();
+/// assert_eq!(transmit.request.uri(), "https://api.skytells.ai/v1/models");
+/// assert_eq!(transmit.request.headers()["x-api-key"], "sk-example");
+/// assert!(transmit.request.headers().get("authorization").is_none());
+/// ```
+#[derive(Debug)]
+pub struct VerifyApiKey<'a> {
+    /// The models API.
+    pub config: &'a ApiConfig,
+    /// The key to check.
+    pub api_key: &'a Secret,
+}
+
+impl Exchange for VerifyApiKey<'_> {
+    type Output = ();
+    type Error = ApiError;
+
+    fn transmit(&self) -> Result<Transmit, ApiError> {
+        let user_agent = self.config.client.user_agent();
+        let parts = RequestParts {
+            method: Method::GET,
+            url: &self.config.base.join(&self.config.endpoints.models),
+            user_agent: Some(&user_agent),
+            authorization: None,
+            body: None,
+            limits: self.config.limits,
+        };
+        let mut transmit = parts.build()?;
+        let mut value = http::HeaderValue::from_str(self.api_key.expose()).map_err(|_| {
+            ApiError::from(crate::RequestError::InvalidRequest("the API key is not a valid header value".into()))
+        })?;
+        // Marked sensitive so that HTTP clients and `Debug` never show it.
+        value.set_sensitive(true);
+        transmit.request.headers_mut().insert(API_KEY_HEADER, value);
+        Ok(transmit)
+    }
+
+    fn interpret(&self, response: http::Response<Vec<u8>>) -> Result<(), ApiError> {
+        if !response.status().is_success() {
+            return Err(classify_failure(&response, CredentialKind::ApiKey));
+        }
+        Ok(())
+    }
+}
+
+/// The header the models API takes its key in.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
 fn successful_object(
     response: &http::Response<Vec<u8>>,
     credential: CredentialKind,

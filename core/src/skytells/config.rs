@@ -9,6 +9,14 @@ use crate::{normalize_endpoint, DeviceClient, EndpointError, RequestLimits};
 /// The Skytells API used when neither `--api-url` nor `SKYTELLS_API_URL` is given.
 pub const DEFAULT_API_URL: &str = "https://console.skytells.ai";
 
+/// The models API, where the Skytells API key is sent (`x-api-key`), when
+/// `SKYTELLS_AI_API_URL` is not given.
+pub const DEFAULT_MODELS_API_URL: &str = "https://api.skytells.ai/v1";
+
+/// The origin of [`DEFAULT_MODELS_API_URL`]: the top-level `api_key` of credentials.json
+/// belongs to it.
+const DEFAULT_MODELS_ORIGIN: &str = "https://api.skytells.ai";
+
 /// An API base URL that is safe to send credentials to: `https`, or plain `http` only to a
 /// loopback host (`localhost`, `127.0.0.0/8`, `[::1]`) for local testing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +54,11 @@ impl ApiBase {
     /// The full URL of an endpoint path such as `/api/oauth/device`.
     pub fn join(&self, path: &str) -> String {
         crate::pin_loopback(&format!("{}/{}", self.base, path.trim_start_matches('/')))
+    }
+
+    /// The default models API ([`DEFAULT_MODELS_API_URL`]).
+    pub fn default_models() -> Self {
+        ApiBase { base: DEFAULT_MODELS_API_URL.to_owned() }
     }
 
     /// The origin (scheme, host, port) that stored credentials are bound to.
@@ -104,6 +117,17 @@ impl ApiOrigin {
     /// The default API's origin (<https://console.skytells.ai>).
     pub fn default_api() -> Self {
         ApiOrigin(DEFAULT_API_URL.to_owned())
+    }
+
+    /// Whether this is the default models API's origin (<https://api.skytells.ai>), the
+    /// one the top-level `api_key` of credentials.json (the Node CLI's) belongs to.
+    pub fn is_default_models(&self) -> bool {
+        self.0 == DEFAULT_MODELS_ORIGIN
+    }
+
+    /// The default models API's origin (<https://api.skytells.ai>).
+    pub fn default_models_api() -> Self {
+        ApiOrigin(DEFAULT_MODELS_ORIGIN.to_owned())
     }
 }
 
@@ -180,6 +204,9 @@ pub struct Endpoints {
     /// The signed-in account, for `whoami`. An assumption about the Skytells API, kept
     /// here only.
     pub identity: String,
+    /// The models list of the models API, relative to its base (`SKYTELLS_AI_API_URL`,
+    /// which ends in `/v1`); used to check an API key.
+    pub models: String,
 }
 
 impl Default for Endpoints {
@@ -190,6 +217,7 @@ impl Default for Endpoints {
             verify_token: "/api/v1/cli/projects".to_owned(),
             verify_access_key: "/api/v1/cli/project".to_owned(),
             identity: "/api/v1/cli/me".to_owned(),
+            models: "/models".to_owned(),
         }
     }
 }
@@ -268,6 +296,11 @@ mod tests {
         let base = ApiBase::parse("HTTPS://Console.Skytells.AI:443/").unwrap();
         assert_eq!(base, ApiBase::default());
         assert!(base.origin().is_default());
+        let models = ApiBase::parse("HTTPS://API.skytells.ai:443/v1/").unwrap();
+        assert_eq!(models, ApiBase::default_models());
+        assert!(models.origin().is_default_models() && !models.origin().is_default());
+        assert_eq!(models.origin(), ApiOrigin::default_models_api());
+        assert_eq!(models.join("/models"), "https://api.skytells.ai/v1/models");
     }
 
     #[test]

@@ -36,11 +36,21 @@ mod field {
     pub const TOKEN_KEYRING: &str = "token_keyring";
     /// The same for the access key.
     pub const ACCESS_KEY_KEYRING: &str = "access_key_keyring";
+    /// The Skytells API key for the models API, shared with the Node CLI (v1.0.3). At the
+    /// top level of credentials.json it belongs to the default models API; under another
+    /// origin in the origins file, to that origin's models API.
+    pub const API_KEY: &str = "api_key";
+    /// Added by this implementation: the API key is in the system keyring.
+    pub const API_KEY_KEYRING: &str = "api_key_keyring";
+    /// Added by this implementation: when the API key was saved (milliseconds since
+    /// 1970); `created_at` is the token's and access key's.
+    pub const API_KEY_CREATED_AT: &str = "api_key_created_at";
 }
 
 /// The fields of one login that hold or point to a secret, with what goes with them.
 const TOKEN_GROUP: [&str; 3] = [field::TOKEN, field::TOKEN_KEYRING, field::SCOPES];
 const ACCESS_KEY_GROUP: [&str; 2] = [field::ACCESS_KEY, field::ACCESS_KEY_KEYRING];
+const API_KEY_GROUP: [&str; 3] = [field::API_KEY, field::API_KEY_KEYRING, field::API_KEY_CREATED_AT];
 const LOGIN_FIELDS: [&str; 6] = [
     field::TOKEN,
     field::ACCESS_KEY,
@@ -58,14 +68,21 @@ pub enum SecretKind {
     Token,
     /// The project access key.
     AccessKey,
+    /// The Skytells API key for the models API (`x-api-key`). It belongs to the models
+    /// API's origin, not the console's: see [`Credentials::api_key_for`].
+    ApiKey,
 }
 
 impl SecretKind {
-    /// The field that holds it in the file (`token`, `access_key`).
+    /// Every kind, in the order the files list them.
+    pub const ALL: [SecretKind; 3] = [SecretKind::Token, SecretKind::AccessKey, SecretKind::ApiKey];
+
+    /// The field that holds it in the file (`token`, `access_key`, `api_key`).
     pub fn field(self) -> &'static str {
         match self {
             SecretKind::Token => field::TOKEN,
             SecretKind::AccessKey => field::ACCESS_KEY,
+            SecretKind::ApiKey => field::API_KEY,
         }
     }
 
@@ -74,6 +91,7 @@ impl SecretKind {
         match self {
             SecretKind::Token => field::TOKEN_KEYRING,
             SecretKind::AccessKey => field::ACCESS_KEY_KEYRING,
+            SecretKind::ApiKey => field::API_KEY_KEYRING,
         }
     }
 }
@@ -123,7 +141,7 @@ impl KeyringEntry {
             return None;
         }
         let (name, origin) = self.user.split_once(' ')?;
-        let kind = [SecretKind::Token, SecretKind::AccessKey].into_iter().find(|kind| kind.field() == name)?;
+        let kind = SecretKind::ALL.into_iter().find(|kind| kind.field() == name)?;
         let origin = ApiOrigin::parse(origin)?;
         // Only the spelling this CLI writes: anything else is not one of ours.
         (KeyringEntry::of(&origin, kind) == *self).then_some((origin, kind))
@@ -162,12 +180,34 @@ impl StoredLogin {
         self.token.is_some() || self.token_keyring.is_some()
     }
 
-    /// The keyring entry of its secret of `kind`, when the file says it is kept there.
+    /// The keyring entry of its secret of `kind`, when the file says it is kept there
+    /// (never for [`SecretKind::ApiKey`]: see [`StoredApiKey`]).
     pub fn keyring_entry(&self, kind: SecretKind) -> Option<&KeyringEntry> {
         match kind {
             SecretKind::Token => self.token_keyring.as_ref(),
             SecretKind::AccessKey => self.access_key_keyring.as_ref(),
+            SecretKind::ApiKey => None,
         }
+    }
+}
+
+/// One models API's stored API key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredApiKey {
+    /// The key, when it is in the file.
+    pub api_key: Option<Secret>,
+    /// Its keyring entry, when the file says it is kept there.
+    pub keyring: Option<KeyringEntry>,
+    /// When this implementation saved it, in milliseconds since the Unix epoch (a key the
+    /// Node CLI saved has none).
+    pub created_at: Option<u64>,
+}
+
+impl StoredApiKey {
+    /// Whether there is a key, or a marker for one.
+    pub fn is_stored(&self) -> bool {
+        self.api_key.is_some() || self.keyring.is_some()
     }
 }
 
@@ -227,7 +267,7 @@ impl Fields {
     /// keyring marker, its scopes) only when this has no such secret at all, so a merged
     /// login never holds a token and a marker at once; any other field when absent.
     fn absorb(&mut self, mut lower: Fields) {
-        for group in [&TOKEN_GROUP[..], &ACCESS_KEY_GROUP[..]] {
+        for group in [&TOKEN_GROUP[..], &ACCESS_KEY_GROUP[..], &API_KEY_GROUP[..]] {
             let has_secret = group[..2].iter().any(|name| self.raw(name).is_some());
             for name in group {
                 match lower.remove(name) {
@@ -281,9 +321,19 @@ impl Fields {
         }
     }
 
+    /// The API key of this login's slot (see [`api_key_owner`]).
+    fn api_key(&self, slot: &ApiOrigin) -> StoredApiKey {
+        let owner = api_key_owner(slot);
+        StoredApiKey {
+            api_key: self.secret(SecretKind::ApiKey),
+            keyring: self.raw(field::API_KEY_KEYRING).map(|_| KeyringEntry::of(&owner, SecretKind::ApiKey)),
+            created_at: self.value(field::API_KEY_CREATED_AT).and_then(|value| value.as_u64()),
+        }
+    }
+
     /// Checks the known fields of a login for `origin`.
     fn check_login(&self, origin: &ApiOrigin) -> Result<(), CredentialsError> {
-        for kind in [SecretKind::Token, SecretKind::AccessKey] {
+        for kind in SecretKind::ALL {
             let name = kind.field();
             match self.value(name) {
                 // An empty one counts as none (a writer may blank a field rather than drop it).
@@ -293,16 +343,16 @@ impl Fields {
                 Some(_) => return Err(CredentialsError::WrongType { field: name, expected: "a string" }),
             }
             if let Some(raw) = self.raw(kind.marker_field()) {
-                check_marker(kind, raw, origin)?;
+                let owner = if kind == SecretKind::ApiKey { api_key_owner(origin) } else { origin.clone() };
+                check_marker(kind, raw, &owner)?;
             }
         }
-        match self.value(field::CREATED_AT) {
-            None | Some(Value::Null) | Some(Value::Number(_)) => {}
-            Some(_) => {
-                return Err(CredentialsError::WrongType {
-                    field: field::CREATED_AT,
-                    expected: "milliseconds since 1970",
-                })
+        for name in [field::CREATED_AT, field::API_KEY_CREATED_AT] {
+            match self.value(name) {
+                None | Some(Value::Null) | Some(Value::Number(_)) => {}
+                Some(_) => {
+                    return Err(CredentialsError::WrongType { field: name, expected: "milliseconds since 1970" })
+                }
             }
         }
         match self.value(field::SCOPES) {
@@ -352,9 +402,24 @@ impl Fields {
         }
     }
 
+    fn set_api_key(&mut self, api_key: &Secret, now_ms: u64) {
+        self.remove(field::API_KEY_KEYRING);
+        self.set(field::API_KEY, &Value::String(api_key.expose().to_owned()));
+        self.set(field::API_KEY_CREATED_AT, &Value::from(now_ms));
+    }
+
+    fn clear_api_key(&mut self) {
+        for name in API_KEY_GROUP {
+            self.remove(name);
+        }
+    }
+
     /// Forgets one secret (and, for the token, its scopes); the timestamp goes with the
     /// last secret.
     fn clear_secret(&mut self, kind: SecretKind) {
+        if kind == SecretKind::ApiKey {
+            return self.clear_api_key();
+        }
         self.remove(kind.field());
         self.remove(kind.marker_field());
         if kind == SecretKind::Token {
@@ -730,14 +795,104 @@ impl Credentials {
         });
     }
 
-    /// Every keyring entry the files say holds a secret, for any API.
+    /// Every keyring entry the files say holds a secret, for any API: tokens and access
+    /// keys, then API keys.
     pub fn keyring_entries(&self) -> Vec<KeyringEntry> {
-        self.logged_in_origins()
-            .iter()
-            .map(|origin| self.login_for(origin))
+        let logins = self
+            .logged_in_origins()
+            .into_iter()
+            .map(|origin| self.login_for(&origin))
             .flat_map(|login| [login.token_keyring, login.access_key_keyring])
-            .flatten()
-            .collect()
+            .flatten();
+        let api_keys = self.api_key_origins().into_iter().filter_map(|origin| self.api_key_for(&origin).keyring);
+        logins.chain(api_keys).collect()
+    }
+
+    /// The API key stored for the models API at `origin`: the top-level `api_key` (the
+    /// Node CLI's) for the default models API (<https://api.skytells.ai>), the `api_key` of
+    /// its entry in the [`ORIGINS_FILE`] for any other. Never one stored for another origin.
+    ///
+    /// ```
+    /// use skytells_auth::skytells::{ApiOrigin, Credentials};
+    /// use skytells_auth::Secret;
+    /// let mut credentials = Credentials::parse(br#"{"api_key":"sk-node-cli"}"#)?;
+    /// assert_eq!(credentials.api_key_for(&ApiOrigin::default_models_api()).api_key.unwrap().expose(), "sk-node-cli");
+    /// let local = ApiOrigin::parse("http://127.0.0.1:8787").unwrap();
+    /// assert!(!credentials.api_key_for(&local).is_stored());
+    /// credentials.set_api_key_for(&local, &Secret::new("sk-local"), 7);
+    /// assert_eq!(credentials.api_key_for(&local).api_key.unwrap().expose(), "sk-local");
+    /// assert_eq!(credentials.api_key_for(&ApiOrigin::default_models_api()).api_key.unwrap().expose(), "sk-node-cli");
+    /// # Ok::<(), skytells_auth::skytells::CredentialsError>(())
+    /// ```
+    pub fn api_key_for(&self, origin: &ApiOrigin) -> StoredApiKey {
+        if origin.is_default_models() {
+            return self.top.api_key(&ApiOrigin::default_api());
+        }
+        if origin.is_default() {
+            // The console's top-level slot holds the default models API's key.
+            return StoredApiKey::default();
+        }
+        self.logins
+            .iter()
+            .find(|login| login.origin == *origin)
+            .map(|login| login.fields.api_key(origin))
+            .unwrap_or_default()
+    }
+
+    /// Every models API origin with a stored API key (or a marker for one): the default
+    /// models API first, then the others in file order.
+    pub fn api_key_origins(&self) -> Vec<ApiOrigin> {
+        let default = ApiOrigin::default_models_api();
+        let mut origins = Vec::new();
+        if self.api_key_for(&default).is_stored() {
+            origins.push(default);
+        }
+        for login in &self.logins {
+            if login.fields.api_key(&login.origin).is_stored() && !origins.contains(&login.origin) {
+                origins.push(login.origin.clone());
+            }
+        }
+        origins
+    }
+
+    /// Stores the API key for the models API at `origin`, saved at `now_ms`. The token,
+    /// the access key and unknown fields stay. Nothing is stored for the console's
+    /// default origin (<https://console.skytells.ai>), whose top-level slot is the default
+    /// models API's: a caller refuses that models URL first.
+    pub fn set_api_key_for(&mut self, origin: &ApiOrigin, api_key: &Secret, now_ms: u64) {
+        self.change_api_key(origin, |fields| fields.set_api_key(api_key, now_ms));
+    }
+
+    /// Records that `origin`'s API key, saved at `now_ms`, is kept in the system keyring
+    /// at the entry [`KeyringEntry::of`] derives (`api_key <origin>`).
+    pub fn set_api_key_in_keyring_for(&mut self, origin: &ApiOrigin, now_ms: u64) {
+        self.change_api_key(origin, |fields| {
+            fields.remove(field::API_KEY);
+            fields.set_marker(origin, SecretKind::ApiKey);
+            fields.set(field::API_KEY_CREATED_AT, &Value::from(now_ms));
+        });
+    }
+
+    /// Forgets the API key of the models API at `origin` (its marker and time too).
+    pub fn clear_api_key_for(&mut self, origin: &ApiOrigin) {
+        self.change_api_key(origin, Fields::clear_api_key);
+    }
+
+    /// Forgets every models API's key. Logins and unknown fields stay.
+    pub fn clear_all_api_keys(&mut self) {
+        self.top.clear_api_key();
+        for login in &mut self.logins {
+            login.fields.clear_api_key();
+        }
+        self.logins.retain(|login| !login.fields.is_empty());
+    }
+
+    fn change_api_key(&mut self, origin: &ApiOrigin, change: impl FnOnce(&mut Fields)) {
+        if origin.is_default_models() {
+            change(&mut self.top);
+        } else if !origin.is_default() {
+            self.change_login(origin, change);
+        }
     }
 
     /// Forgets `origin`'s login; the other origins' and unknown fields stay.
@@ -746,15 +901,23 @@ impl Credentials {
     }
 
     /// Forgets one secret of `origin`'s login (the token with its scopes, or the access
-    /// key); the rest of the login stays.
+    /// key; for [`SecretKind::ApiKey`], what [`Credentials::clear_api_key_for`] does); the
+    /// rest of the login stays.
     pub fn clear_secret_for(&mut self, origin: &ApiOrigin, kind: SecretKind) {
+        if kind == SecretKind::ApiKey {
+            return self.clear_api_key_for(origin);
+        }
         self.change_login(origin, |login| login.clear_secret(kind));
     }
 
-    /// Forgets every origin's login. Unknown fields of `credentials.json` stay.
+    /// Forgets every origin's login. API keys (see [`Credentials::clear_all_api_keys`])
+    /// and unknown fields of `credentials.json` stay; the rest of the origins file goes.
     pub fn clear_all_logins(&mut self) {
         self.top.clear_login();
-        self.logins.clear();
+        for login in &mut self.logins {
+            login.fields.0.retain(|(name, _)| API_KEY_GROUP.contains(&name.as_str()));
+        }
+        self.logins.retain(|login| !login.fields.is_empty());
         self.unknown_entries.clear();
     }
 
@@ -820,6 +983,16 @@ impl Credentials {
         if self.logins[index].fields.is_empty() {
             self.logins.remove(index);
         }
+    }
+}
+
+/// The models API origin whose API key a login's slot holds: the top level (the console's
+/// default origin) holds the default models API's, an origin's entry its own.
+fn api_key_owner(slot: &ApiOrigin) -> ApiOrigin {
+    if slot.is_default() {
+        ApiOrigin::default_models_api()
+    } else {
+        slot.clone()
     }
 }
 
@@ -1158,12 +1331,12 @@ mod tests {
     #[test]
     fn keyring_entries_know_their_owner_only_in_the_spelling_this_cli_writes() {
         let staging = origin("https://staging.example.com");
-        for kind in [SecretKind::Token, SecretKind::AccessKey] {
+        for kind in SecretKind::ALL {
             assert_eq!(KeyringEntry::of(&staging, kind).owner(), Some((staging.clone(), kind)));
         }
         for (service, user) in [
             ("skytells-cli", "token HTTPS://staging.example.com"),
-            ("skytells-cli", "api_key https://staging.example.com"),
+            ("skytells-cli", "apikey https://staging.example.com"),
             ("skytells-cli", "token"),
             ("other", "token https://staging.example.com"),
         ] {
@@ -1202,6 +1375,53 @@ mod tests {
         credentials.clear_secret_for(&ApiOrigin::default_api(), SecretKind::Token);
         assert_eq!(credentials.to_bytes(), b"{\n  \"access_key\": \"sk_proj_k\",\n  \"created_at\": 1\n}\n");
         credentials.clear_secret_for(&ApiOrigin::default_api(), SecretKind::AccessKey);
+        assert!(credentials.is_empty());
+    }
+
+    #[test]
+    fn the_api_key_belongs_to_the_models_api_and_is_kept_apart_from_logins() {
+        let models = ApiOrigin::default_models_api();
+        let local = origin("http://127.0.0.1:8787");
+        // The Node CLI's file: its `api_key` is the default models API's, kept as written.
+        let node = br#"{"token":"sk_pat_t","api_key":"sk-node" ,"created_at":1}"#;
+        let mut credentials = Credentials::parse(node).unwrap();
+        assert_eq!(credentials.api_key_for(&models).api_key.unwrap().expose(), "sk-node");
+        assert!(!credentials.api_key_for(&ApiOrigin::default_api()).is_stored(), "not the console's");
+        assert!(!credentials.api_key_for(&local).is_stored());
+        assert!(credentials.login_for(&ApiOrigin::default_api()).has_token());
+
+        // Another models API's key goes to the origins file, beside that origin's login.
+        credentials.set_token_for(&local, &Secret::new("sk_pat_l"), &[], 2);
+        credentials.set_api_key_for(&local, &Secret::new("sk-local"), 3);
+        let (main, others) = files(&credentials);
+        assert!(main.contains(r#""api_key": "sk-node""#) && !main.contains("sk-local"), "{main}");
+        assert!(others.as_deref().unwrap().contains(r#""api_key":"sk-local","api_key_created_at":3"#), "{others:?}");
+        assert_eq!(reread(&credentials), credentials);
+        assert_eq!(credentials.api_key_origins(), [models.clone(), local.clone()]);
+
+        // A logout of one API, or of every API, leaves API keys alone.
+        credentials.clear_login_for(&local);
+        assert_eq!(credentials.api_key_for(&local).api_key.unwrap().expose(), "sk-local");
+        assert!(!credentials.logged_in_origins().contains(&local), "an API key is not a login");
+        credentials.clear_all_logins();
+        assert_eq!(credentials.api_key_origins(), [models.clone(), local.clone()]);
+        assert_eq!(credentials.to_bytes(), b"{\n  \"api_key\": \"sk-node\"\n}\n", "kept byte for byte");
+
+        // Into the keyring and out: only a marker naming the key's own entry.
+        credentials.set_api_key_in_keyring_for(&models, 4);
+        let entry = KeyringEntry::of(&models, SecretKind::ApiKey);
+        assert_eq!(entry.user, "api_key https://api.skytells.ai");
+        let stored = reread(&credentials).api_key_for(&models);
+        assert_eq!((stored.api_key, stored.keyring.as_ref(), stored.created_at), (None, Some(&entry), Some(4)));
+        assert!(credentials.keyring_entries().contains(&entry));
+        credentials.clear_all_api_keys();
+        assert!(credentials.is_empty(), "{:?}", files(&credentials));
+
+        let foreign = br#"{"api_key_keyring":{"service":"skytells-cli","user":"api_key https://console.skytells.ai"}}"#;
+        assert!(matches!(Credentials::parse(foreign), Err(CredentialsError::ForeignKeyringEntry { .. })));
+        assert!(matches!(Credentials::parse(br#"{"api_key":7}"#), Err(CredentialsError::WrongType { .. })));
+        // Nothing is stored for the console's origin: its slot is the default models API's.
+        credentials.set_api_key_for(&ApiOrigin::default_api(), &Secret::new("sk-console"), 5);
         assert!(credentials.is_empty());
     }
 

@@ -11,6 +11,9 @@ use crate::RequestError;
 /// Where personal access tokens are created and revoked.
 pub const TOKENS_PAGE: &str = "https://console.skytells.ai/settings/tokens";
 
+/// Where API keys for the models API are created and revoked.
+pub const API_KEYS_PAGE: &str = "https://console.skytells.ai/settings/api-keys";
+
 /// A credential that a command needs and that no variable or file supplied. The first
 /// two messages are the guide's, fix included: they are what a person reads first.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,6 +25,9 @@ pub enum MissingCredential {
     /// No project access key.
     #[error("Access key required. Run `skytells link sk_proj_your_access_key`, or set SKYTELLS_ACCESS_KEY in your environment.")]
     AccessKey,
+    /// No API key for the models API.
+    #[error("No API key. Run `skytells api-key set`, or set SKYTELLS_API_KEY in your environment.")]
+    ApiKey,
     /// Nothing is stored for this API, which is not the default one; credentials stored
     /// for other APIs are never sent to it.
     #[error("{}", not_logged_in_to(*.credential, .api_url, .origin, .elsewhere))]
@@ -63,6 +69,8 @@ pub enum CredentialKind {
     Token,
     /// A project access key.
     AccessKey,
+    /// An API key for the models API (`x-api-key`).
+    ApiKey,
     /// No credential.
     None,
 }
@@ -77,6 +85,9 @@ pub enum ApiError {
     /// 401 for a project access key.
     #[error("the project access key was refused as invalid or revoked (HTTP 401)")]
     AccessKeyRejected,
+    /// 401 for an API key.
+    #[error("the API key was refused as invalid or revoked (HTTP 401)")]
+    ApiKeyRejected,
     /// 403: the token lacks a scope.
     #[error("the token lacks a scope this needs{} (HTTP 403)", .missing.as_deref().map(|scope| format!(" (`{scope}`)")).unwrap_or_default())]
     InsufficientScope {
@@ -114,7 +125,7 @@ impl ApiError {
 
     /// Whether the server said the credential is not valid (401).
     pub fn rejects_credential(&self) -> bool {
-        matches!(self, ApiError::TokenRejected | ApiError::AccessKeyRejected)
+        matches!(self, ApiError::TokenRejected | ApiError::AccessKeyRejected | ApiError::ApiKeyRejected)
             || matches!(self, ApiError::Request(error) if error.status() == Some(401))
     }
 }
@@ -132,6 +143,7 @@ pub fn classify_failure<B: AsRef<[u8]>>(response: &http::Response<B>, credential
     match (response.status().as_u16(), credential) {
         (401, CredentialKind::Token) => ApiError::TokenRejected,
         (401, CredentialKind::AccessKey) => ApiError::AccessKeyRejected,
+        (401, CredentialKind::ApiKey) => ApiError::ApiKeyRejected,
         (403, _) if body.code.as_deref() == Some("security_violation") => ApiError::SecurityViolation { message },
         (403, _) if body.limit_type.as_deref() == Some("plan") => ApiError::PlanLimit { message },
         (403, _) => {
@@ -241,6 +253,7 @@ mod tests {
         }
         assert!(classify_failure(&response(401, ""), CredentialKind::AccessKey).rejects_credential());
         assert!(classify_failure(&response(401, ""), CredentialKind::None).rejects_credential());
+        assert_eq!(classify_failure(&response(401, ""), CredentialKind::ApiKey), ApiError::ApiKeyRejected);
     }
 
     #[test]

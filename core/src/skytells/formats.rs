@@ -55,12 +55,100 @@ pub enum FormatError {
         /// What was expected there.
         expected: &'static str,
     },
+    /// A personal access token or a project access key was given where an API key
+    /// belongs.
+    #[error("this is a {given}, not an API key for the models API; {instead}")]
+    OtherCredentialForApiKey {
+        /// "personal access token (sk_pat_…)" or "project access key (sk_proj_…)".
+        given: &'static str,
+        /// The command that takes it.
+        instead: &'static str,
+    },
+    /// An API key longer than any real one.
+    #[error("the API key is {found} characters long; API keys are at most {MAX_API_KEY_LEN}")]
+    ApiKeyTooLong {
+        /// The length found.
+        found: usize,
+    },
     /// An access key longer than any real one.
     #[error("the access key is {found} characters long; access keys are at most {MAX_ACCESS_KEY_LEN}")]
     AccessKeyTooLong {
         /// The length found.
         found: usize,
     },
+}
+
+/// Longest API key accepted; real keys are far shorter.
+pub const MAX_API_KEY_LEN: usize = 512;
+
+/// An API key for the models API whose format was checked as far as it is known: not
+/// empty, printable ASCII without spaces (what a header carries), at most
+/// [`MAX_API_KEY_LEN`] characters, and not one of the other two credentials.
+///
+/// ```
+/// use skytells_auth::skytells::ApiKey;
+/// assert_eq!(ApiKey::parse(" sk-models-123\n").unwrap().secret().expose(), "sk-models-123");
+/// assert!(ApiKey::parse("two words").is_err());
+/// assert!(ApiKey::parse(&format!("sk_pat_{}", "0f".repeat(32))).unwrap_err().to_string().contains("personal access token"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey(Secret);
+
+impl ApiKey {
+    /// Checks the format. Surrounding whitespace (a pasted newline) is ignored.
+    pub fn parse(raw: &str) -> Result<Self, FormatError> {
+        const KIND: &str = "API key";
+        let key = raw.trim();
+        if key.is_empty() {
+            return Err(FormatError::Empty { kind: KIND });
+        }
+        if key.starts_with(TOKEN_PREFIX) {
+            return Err(FormatError::OtherCredentialForApiKey {
+                given: "personal access token (sk_pat_…)",
+                instead: "use `skytells login --token` for tokens",
+            });
+        }
+        if key.starts_with(ACCESS_KEY_PREFIX) {
+            return Err(FormatError::OtherCredentialForApiKey {
+                given: "project access key (sk_proj_…)",
+                instead: "use `skytells link` for access keys",
+            });
+        }
+        if let Some(index) = key.chars().position(|c| !c.is_ascii_graphic()) {
+            return Err(FormatError::InvalidCharacter {
+                kind: KIND,
+                position: index + 1,
+                expected: "printable ASCII without spaces",
+            });
+        }
+        if key.len() > MAX_API_KEY_LEN {
+            return Err(FormatError::ApiKeyTooLong { found: key.len() });
+        }
+        Ok(ApiKey(Secret::new(key)))
+    }
+
+    /// The key.
+    pub fn secret(&self) -> &Secret {
+        &self.0
+    }
+}
+
+/// How an API key may be shown to a person: its last four characters behind `…`, and
+/// only for a key of at least 20 characters (a shorter one shows nothing but `…`). API
+/// keys have no public prefix, so [`Secret::redacted`] shows none of them.
+///
+/// ```
+/// use skytells_auth::skytells::mask_api_key;
+/// use skytells_auth::Secret;
+/// assert_eq!(mask_api_key(&Secret::new("sk-0123456789abcdefwxyz")), "…wxyz");
+/// assert_eq!(mask_api_key(&Secret::new("short-key")), "…");
+/// ```
+pub fn mask_api_key(key: &Secret) -> String {
+    let text = key.expose();
+    if text.len() < 20 || !text.is_ascii() {
+        return "…".to_owned();
+    }
+    format!("…{}", &text[text.len() - 4..])
 }
 
 /// A personal access token whose format was checked: `sk_pat_` + 64 hex characters.

@@ -8,7 +8,7 @@
 use std::fmt::Display;
 use std::time::Duration;
 
-use super::error::{ApiError, TOKENS_PAGE};
+use super::error::{ApiError, API_KEYS_PAGE, TOKENS_PAGE};
 use super::Scope;
 use crate::{FlowFailure, RequestError, TransportErrorKind};
 
@@ -26,6 +26,9 @@ pub fn api_error(error: &ApiError) -> String {
         ApiError::TokenRejected => {
             format!("Token is invalid or expired. Generate a new token at {TOKENS_PAGE}, then run `skytells login`.")
         }
+        ApiError::ApiKeyRejected => format!(
+            "API key is invalid or revoked. Create a new key at {API_KEYS_PAGE}, then run `skytells api-key set`."
+        ),
         ApiError::AccessKeyRejected => "Access key is invalid or revoked. Copy the access key from your project's Settings in the Skytells console, then run `skytells link sk_proj_your_access_key`.".to_owned(),
         ApiError::InsufficientScope { missing } => format!(
             "Insufficient scope{}. Log in again with the required scopes: skytells login --scopes {}",

@@ -18,7 +18,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod age;
 mod api;
+mod clock;
 mod config;
 mod credentials;
 mod dialect;
@@ -28,16 +30,23 @@ pub mod messages;
 mod resolve;
 mod scopes;
 
-pub use api::{FetchIdentity, Identity, Project, VerifyAccessKey, VerifyToken};
-pub use config::{ApiBase, ApiConfig, ApiOrigin, ApiUrlError, ClientInfo, Dialect, Endpoints, DEFAULT_API_URL};
-pub use credentials::{
-    check_stored_secret, Credentials, CredentialsError, KeyringEntry, SecretKind, StoredLogin, ORIGINS_FILE,
+pub use age::{CredentialAge, InvalidRotateDays, RotationPolicy, DEFAULT_ROTATE_DAYS};
+pub use api::{FetchIdentity, Identity, Project, VerifyAccessKey, VerifyApiKey, VerifyToken, API_KEY_HEADER};
+pub use clock::{clock_skew_secs, parse_http_date, MAX_CLOCK_SKEW_SECS};
+pub use config::{
+    ApiBase, ApiConfig, ApiOrigin, ApiUrlError, ClientInfo, Dialect, Endpoints, DEFAULT_API_URL, DEFAULT_MODELS_API_URL,
 };
-pub use error::{classify_failure, ApiError, CredentialKind, MissingCredential, TOKENS_PAGE};
-pub use formats::{AccessKey, FormatError, PersonalAccessToken, ACCESS_KEY_PREFIX, TOKEN_PREFIX};
+pub use credentials::{
+    check_stored_secret, Credentials, CredentialsError, KeyringEntry, SecretKind, StoredApiKey, StoredLogin,
+    ORIGINS_FILE,
+};
+pub use error::{classify_failure, ApiError, CredentialKind, MissingCredential, API_KEYS_PAGE, TOKENS_PAGE};
+pub use formats::{
+    mask_api_key, AccessKey, ApiKey, FormatError, PersonalAccessToken, ACCESS_KEY_PREFIX, MAX_API_KEY_LEN, TOKEN_PREFIX,
+};
 pub use resolve::{
-    config_dir, credentials_path, resolve_api_base, resolve_credentials, resolve_limits, vars, CredentialProblem,
-    EnvSnapshot, FlagOverrides, InvalidCredential, InvalidTimeout, NoConfigDir, Resolved, Source, Sourced,
-    CREDENTIALS_FILE,
+    config_dir, credentials_path, resolve_api_base, resolve_api_key, resolve_credentials, resolve_limits,
+    resolve_models_base, vars, CredentialProblem, EnvSnapshot, FlagOverrides, InvalidCredential, InvalidTimeout,
+    NoConfigDir, Resolved, ResolvedApiKey, Source, Sourced, CREDENTIALS_FILE,
 };
 pub use scopes::{parse_scopes, Scope, ScopeError};

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{
-    AccessKey, ApiBase, ApiOrigin, ApiUrlError, CredentialKind, Credentials, FormatError, KeyringEntry,
+    AccessKey, ApiBase, ApiKey, ApiOrigin, ApiUrlError, CredentialKind, Credentials, FormatError, KeyringEntry,
     MissingCredential, PersonalAccessToken,
 };
 use crate::{RequestLimits, Secret};
@@ -29,6 +29,12 @@ pub mod vars {
     pub const HOME: &str = "HOME";
     /// Seconds each request may take (default 30).
     pub const HTTP_TIMEOUT: &str = "SKYTELLS_HTTP_TIMEOUT";
+    /// An API key for the models API that overrides the stored one.
+    pub const API_KEY: &str = "SKYTELLS_API_KEY";
+    /// The models API base URL (default `https://api.skytells.ai/v1`).
+    pub const AI_API_URL: &str = "SKYTELLS_AI_API_URL";
+    /// Days after which a stored credential should be rotated (default 90; 0: never say).
+    pub const ROTATE_DAYS: &str = "SKYTELLS_ROTATE_DAYS";
 }
 
 /// The name of the credentials file inside the config folder.
@@ -43,6 +49,9 @@ pub struct EnvSnapshot {
     api_url: Option<String>,
     home: Option<OsString>,
     http_timeout: Option<String>,
+    api_key: Option<Secret>,
+    ai_api_url: Option<String>,
+    rotate_days: Option<String>,
 }
 
 impl EnvSnapshot {
@@ -78,6 +87,9 @@ impl EnvSnapshot {
                 Some(vars::API_URL) => env.api_url = text(),
                 Some(vars::HOME) => env.home = set,
                 Some(vars::HTTP_TIMEOUT) => env.http_timeout = text(),
+                Some(vars::API_KEY) => env.api_key = secret(),
+                Some(vars::AI_API_URL) => env.ai_api_url = text(),
+                Some(vars::ROTATE_DAYS) => env.rotate_days = text(),
                 _ => {}
             }
         }
@@ -92,6 +104,16 @@ impl EnvSnapshot {
     /// `SKYTELLS_ACCESS_KEY`, if set and non-empty.
     pub fn access_key(&self) -> Option<&Secret> {
         self.access_key.as_ref()
+    }
+
+    /// `SKYTELLS_API_KEY`, if set and non-empty (trimmed as the others are).
+    pub fn api_key(&self) -> Option<&Secret> {
+        self.api_key.as_ref()
+    }
+
+    /// `SKYTELLS_ROTATE_DAYS`, as given, if set and non-empty.
+    pub fn rotate_days(&self) -> Option<&str> {
+        self.rotate_days.as_deref()
     }
 }
 
@@ -290,6 +312,86 @@ pub fn resolve_credentials(env: &EnvSnapshot, file: Option<&Credentials>, api: &
         .map(|file| file.logged_in_origins().into_iter().filter(|other| *other != origin).collect())
         .unwrap_or_default();
     Resolved { token, access_key, scopes, api: api.clone(), elsewhere, token_in_keyring, access_key_in_keyring }
+}
+
+/// The models API's key: `SKYTELLS_API_KEY` (sent to whichever models API is named),
+/// else the one stored for the models API's origin; with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResolvedApiKey {
+    /// The key, if any.
+    pub api_key: Option<Sourced<Secret>>,
+    /// The models API it is for.
+    pub api: ApiBase,
+    /// Where in the system keyring the stored key is, when the file says it is there and
+    /// the variable does not override it; the caller reads it and calls
+    /// [`ResolvedApiKey::found_in_keyring`].
+    pub in_keyring: Option<KeyringEntry>,
+    /// When the stored key was saved (ms since 1970), when it is the one used and known.
+    pub saved_at: Option<u64>,
+}
+
+impl ResolvedApiKey {
+    /// The key, checked ([`ApiKey::parse`]) whatever its source.
+    pub fn require(&self) -> Result<&Sourced<Secret>, CredentialProblem> {
+        let key = self.api_key.as_ref().ok_or(CredentialProblem::Missing(MissingCredential::ApiKey))?;
+        ApiKey::parse(key.value.expose()).map_err(|problem| {
+            CredentialProblem::Invalid(InvalidCredential { what: "API key", origin: key.source, problem })
+        })?;
+        Ok(key)
+    }
+
+    /// Takes the key read from [`in_keyring`](Self::in_keyring) (`None`: not there).
+    pub fn found_in_keyring(&mut self, api_key: Option<Secret>) {
+        if self.in_keyring.is_some() && self.api_key.is_none() {
+            self.api_key = api_key.map(|value| Sourced { value, source: Source::Keyring });
+        }
+    }
+}
+
+/// Picks the API key for the models API `models`: `SKYTELLS_API_KEY`, else the one stored
+/// for `models`' origin ([`Credentials::api_key_for`]). A key stored for another origin
+/// is never picked.
+///
+/// ```
+/// use skytells_auth::skytells::{resolve_api_key, ApiBase, Credentials, EnvSnapshot, Source};
+/// let file = Credentials::parse(br#"{"api_key":"sk-node"}"#).unwrap();
+/// let resolved = resolve_api_key(&EnvSnapshot::default(), Some(&file), &ApiBase::default_models());
+/// assert_eq!(resolved.api_key.unwrap().source, Source::File);
+/// let elsewhere = ApiBase::parse("https://models.staging.example.com/v1").unwrap();
+/// assert!(resolve_api_key(&EnvSnapshot::default(), Some(&file), &elsewhere).api_key.is_none());
+/// let env = EnvSnapshot::from_pairs([("SKYTELLS_API_KEY", "sk-env\n")]);
+/// assert_eq!(resolve_api_key(&env, Some(&file), &elsewhere).api_key.unwrap().value.expose(), "sk-env");
+/// ```
+pub fn resolve_api_key(env: &EnvSnapshot, file: Option<&Credentials>, models: &ApiBase) -> ResolvedApiKey {
+    let stored = file.map(|file| file.api_key_for(&models.origin())).unwrap_or_default();
+    let (api_key, in_keyring, saved_at) = match &env.api_key {
+        Some(value) => (Some(Sourced { value: value.clone(), source: Source::Env(vars::API_KEY) }), None, None),
+        None => {
+            let in_keyring = stored.keyring.filter(|_| stored.api_key.is_none());
+            (stored.api_key.map(|value| Sourced { value, source: Source::File }), in_keyring, stored.created_at)
+        }
+    };
+    ResolvedApiKey { api_key, api: models.clone(), in_keyring, saved_at }
+}
+
+/// The models API base URL: `SKYTELLS_AI_API_URL`, else
+/// [`DEFAULT_MODELS_API_URL`](super::DEFAULT_MODELS_API_URL); checked and written one
+/// way as [`ApiBase::parse`] does (https, or plain http to loopback only).
+///
+/// ```
+/// use skytells_auth::skytells::{resolve_models_base, EnvSnapshot, Source};
+/// assert_eq!(resolve_models_base(&EnvSnapshot::default()).unwrap().value.as_str(), "https://api.skytells.ai/v1");
+/// let env = EnvSnapshot::from_pairs([("SKYTELLS_AI_API_URL", "HTTP://127.0.0.1:9/v1/")]);
+/// let base = resolve_models_base(&env).unwrap();
+/// assert_eq!((base.value.as_str(), base.source), ("http://127.0.0.1:9/v1", Source::Env("SKYTELLS_AI_API_URL")));
+/// assert!(resolve_models_base(&EnvSnapshot::from_pairs([("SKYTELLS_AI_API_URL", "http://models.example.com")])).is_err());
+/// ```
+pub fn resolve_models_base(env: &EnvSnapshot) -> Result<Sourced<ApiBase>, ApiUrlError> {
+    match env.ai_api_url.as_deref() {
+        Some(url) => Ok(Sourced { value: ApiBase::parse(url)?, source: Source::Env(vars::AI_API_URL) }),
+        None => Ok(Sourced { value: ApiBase::default_models(), source: Source::Default }),
+    }
 }
 
 /// The API base URL: `--api-url`, then `SKYTELLS_API_URL`, then the default.

@@ -20,6 +20,9 @@ pub fn run(context: &Context, args: &WhoamiArgs) -> Result<(), CliError> {
         for warning in &report.warnings {
             context.warn(warning);
         }
+        for reminder in &report.reminders {
+            eprintln!("{} {reminder}", context.terminal.yellow("reminder:"));
+        }
         text::print(context, &report)?;
     }
     match (report.status, report.error) {

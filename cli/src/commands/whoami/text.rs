@@ -43,12 +43,26 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
         )?,
         _ => writeln!(out, "{} Not logged in to {}", terminal.red("✖"), report.api_url)?,
     }
+    // "saved 97 days ago" once a day has passed (a credential saved today says nothing).
+    let age = |saved_at: Option<u64>| {
+        saved_at
+            .map(|at| report.rotation.age(at, report.now_ms))
+            .filter(|age| age.days > 0)
+            .map(|age| format!(", {age}"))
+            .unwrap_or_default()
+    };
     let origin = |source| match stored_for(source, &report.origin) {
         Some(origin) => format!("{}, stored for {origin}", describe_source(source)),
         None => describe_source(source),
     };
     match &report.token {
-        Some(token) => writeln!(out, "  Token:       {} (from {})", token.value.redacted(), origin(token.source))?,
+        Some(token) => writeln!(
+            out,
+            "  Token:       {} (from {}{})",
+            token.value.redacted(),
+            origin(token.source),
+            age(report.token_saved_at)
+        )?,
         None if report.status == Status::KeyringUnreadable => {
             writeln!(out, "  Token:       in the system keyring, which could not be read")?
         }
@@ -65,9 +79,11 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
         }
         None => writeln!(out, "  Project:     none linked (run `skytells link sk_proj_your_access_key`)")?,
         Some((key, state)) => {
-            let origin = format!("key {} from {}", key.value.redacted(), origin(key.source));
+            let origin =
+                format!("key {} from {}{}", key.value.redacted(), origin(key.source), age(report.access_key_saved_at));
             match state {
-                KeyState::Valid(project) => {
+                KeyState::Valid(None) => writeln!(out, "  Project:     {origin}")?,
+                KeyState::Valid(Some(project)) => {
                     let name = project.name.as_deref().unwrap_or(&project.id);
                     let slug = project.slug.as_deref().map(|slug| format!(" ({slug})")).unwrap_or_default();
                     writeln!(out, "  Project:     {name}{slug}, {origin}")?;
@@ -76,6 +92,31 @@ fn render(context: &Context, report: &Report, out: &mut impl Write) -> std::io::
                 KeyState::Unverified(reason) => writeln!(out, "  Project:     {origin}, not verified: {reason}")?,
             }
         }
+    }
+    match (&report.api_key, &report.api_key_unread) {
+        (Some((key, state)), _) => {
+            let value = key.api_key.as_ref().map(|sourced| (&sourced.value, sourced.source));
+            if let Some((secret, source)) = value {
+                let from = crate::commands::api_key::describe_origin(source, &report.models_origin);
+                let shown = format!(
+                    "{} (from {from}{})",
+                    skytells_auth::skytells::mask_api_key(secret),
+                    age(key.saved_at.filter(|_| matches!(
+                        source,
+                        skytells_auth::skytells::Source::File | skytells_auth::skytells::Source::Keyring
+                    )))
+                );
+                match state {
+                    KeyState::Valid(_) => {
+                        writeln!(out, "  API key:     {shown}, accepted by {}", report.models_api_url)?
+                    }
+                    KeyState::Rejected(reason) => writeln!(out, "  API key:     {shown} was rejected: {reason}")?,
+                    KeyState::Unverified(reason) => writeln!(out, "  API key:     {shown}, not verified: {reason}")?,
+                }
+            }
+        }
+        (None, Some(_)) => writeln!(out, "  API key:     in the system keyring, which could not be read")?,
+        (None, None) => {}
     }
     if !report.elsewhere.is_empty() {
         let others: Vec<&str> = report.elsewhere.iter().map(|origin| origin.as_str()).collect();

@@ -1,0 +1,408 @@
+//! `skytells auth doctor`: every way a login can fail, checked in one command. Each check
+//! says ✔ or ✖ and, for ✖, what to do. One request per API at most, each carrying only the
+//! credential that belongs to that API's origin.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+use skytells_auth::skytells::{
+    clock_skew_secs, messages, parse_http_date, ApiBase, ApiConfig, ApiError, FetchIdentity, SecretKind, Sourced,
+    VerifyApiKey, MAX_CLOCK_SKEW_SECS,
+};
+use skytells_auth::{Exchange, RequestError, Secret, TransportErrorKind};
+use skytells_auth_blocking::{BlockingDriver, TrustedRoots};
+use skytells_auth_store::{CredentialStore, LogoutScope, MAX_FILE_BYTES};
+
+use crate::context::{describe_source, Context};
+use crate::error::{describe_store_error, exit, CliError};
+
+#[derive(Debug, Serialize)]
+struct Check {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+    fix: Option<String>,
+}
+
+fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+    Check { name, ok: true, detail: detail.into(), fix: None }
+}
+
+fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check { name, ok: false, detail: detail.into(), fix: Some(fix.into()) }
+}
+
+#[derive(Serialize)]
+struct DoctorJson<'a> {
+    schema: u32,
+    ok: bool,
+    checks: &'a [Check],
+}
+
+/// Runs `skytells auth doctor`.
+pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
+    let mut checks = Vec::new();
+    let store = context.store()?;
+    checks.extend(folder_checks(context, &store));
+    let file = match store.load() {
+        Ok((credentials, _)) => credentials,
+        Err(_) => None,
+    };
+    let (console, models) = (context.api(), context.models_api());
+    for (name, api, variable) in
+        [("API URL", &console, "SKYTELLS_API_URL"), ("models API URL", &models, "SKYTELLS_AI_API_URL")]
+    {
+        checks.push(match api {
+            Ok(api) => pass(name, format!("{} ({})", api.base.as_str(), proxy_for(context, &api.base))),
+            Err(error) => fail(name, error.message.clone(), format!("Fix or unset {variable}.")),
+        });
+    }
+    let roots = TrustedRoots::from_machine();
+    checks
+        .push(pass("trusted authorities", format!("{} ({} certificates)", roots.source(), roots.certificates().len())));
+
+    // Which credential each command would use, and why.
+    let mut token = None;
+    let mut api_key = None;
+    if let Ok(api) = &console {
+        let (resolved, troubles) =
+            context.resolve(&store, file.as_ref(), &api.base, &[SecretKind::Token, SecretKind::AccessKey]);
+        let trouble = |kind| troubles.iter().find(|trouble| trouble.kind == kind).map(|t| t.message.clone());
+        checks.push(match (resolved.require_token(), trouble(SecretKind::Token)) {
+            (Ok(found), _) => {
+                token = Some(found.clone());
+                pass("token", described(found))
+            }
+            (Err(_), Some(message)) => fail("token", "kept in the system keyring, which could not be read", message),
+            (Err(problem), None) => fail("token", problem.to_string(), fix_for_credential("token")),
+        });
+        checks.push(
+            match (resolved.access_key.as_ref(), resolved.require_access_key(), trouble(SecretKind::AccessKey)) {
+                (_, Ok(found), _) => pass("access key", described(found)),
+                (_, Err(_), Some(message)) => {
+                    fail("access key", "kept in the system keyring, which could not be read", message)
+                }
+                (None, Err(_), None) => pass("access key", "none linked (needed only for project commands)"),
+                (Some(_), Err(problem), None) => {
+                    fail("access key", problem.to_string(), fix_for_credential("access key"))
+                }
+            },
+        );
+    }
+    if let Ok(models) = &models {
+        let (resolved, trouble) = context.resolve_api_key(&store, file.as_ref(), &models.base);
+        checks.push(match (resolved.api_key.as_ref(), resolved.require(), trouble) {
+            (_, Ok(found), _) => {
+                api_key = Some(found.clone());
+                pass("API key", described(found))
+            }
+            (_, Err(_), Some(trouble)) => {
+                fail("API key", "kept in the system keyring, which could not be read", trouble.message)
+            }
+            (None, Err(_), None) => pass("API key", "none (needed only for the models API)"),
+            (Some(_), Err(problem), None) => fail("API key", problem.to_string(), fix_for_credential("API key")),
+        });
+    }
+    checks.push(keyring_check(context, &store, file.as_ref().is_some_and(|file| !file.keyring_entries().is_empty())));
+
+    // One round trip per API, at once; each carries only its own credential.
+    let driver = context.driver();
+    let (console_answer, models_answer) = std::thread::scope(|scope| {
+        let models_answer = match (&models, &api_key) {
+            (Ok(models), Some(key)) => {
+                let exchange = VerifyApiKey { config: models, api_key: &key.value };
+                let driver = &driver;
+                Some(scope.spawn(move || timed(driver, &exchange)))
+            }
+            _ => None,
+        };
+        let console_answer = match (&console, &token) {
+            (Ok(api), Some(token)) => Some(timed(&driver, &FetchIdentity { config: api, token: &token.value })),
+            _ => None,
+        };
+        (
+            console_answer,
+            models_answer.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+        )
+    });
+    if let (Ok(api), Some(answer)) = (&console, console_answer) {
+        checks.extend(answer_checks(
+            context,
+            "API",
+            api,
+            answer.map(|(value, date, ms)| (value.is_ok(), value.err(), date, ms)),
+            "token",
+        ));
+    }
+    if let (Ok(api), Some(answer)) = (&models, models_answer) {
+        checks.extend(answer_checks(
+            context,
+            "models API",
+            api,
+            answer.map(|(value, date, ms)| (value.is_ok(), value.err(), date, ms)),
+            "API key",
+        ));
+    }
+
+    let ok = checks.iter().all(|check| check.ok);
+    if json {
+        context.print_json(&DoctorJson { schema: 1, ok, checks: &checks })?;
+    } else {
+        let terminal = &context.terminal;
+        let mut text = String::new();
+        for check in &checks {
+            let mark = if check.ok { terminal.green("✔") } else { terminal.red("✖") };
+            text.push_str(&format!("{mark} {}: {}\n", check.name, check.detail));
+            if let Some(fix) = &check.fix {
+                text.push_str(&format!("    fix: {fix}\n"));
+            }
+        }
+        context.write_stdout(text.as_bytes())?;
+    }
+    if ok {
+        Ok(())
+    } else {
+        let failed = checks.iter().filter(|check| !check.ok).count();
+        let message =
+            if json { String::new() } else { format!("{failed} check(s) failed; each ✖ above says what to do") };
+        Err(CliError { message, code: exit::FAILURE })
+    }
+}
+
+/// An exchange's answer, the server's `Date` (seconds since 1970) and the time it took.
+type Timed<T> = Result<(Result<T, ApiError>, Option<u64>, u128), RequestError>;
+
+fn timed<E: Exchange<Error = ApiError>>(driver: &BlockingDriver, exchange: &E) -> Timed<E::Output> {
+    let transmit = exchange.transmit().map_err(|error| match error {
+        ApiError::Request(error) => error,
+        other => RequestError::InvalidRequest(other.to_string()),
+    })?;
+    let started = Instant::now();
+    let response = driver.send(transmit).map_err(RequestError::Transport)?;
+    let elapsed = started.elapsed().as_millis();
+    let date = response.headers().get("date").and_then(|value| value.to_str().ok()).and_then(parse_http_date);
+    Ok((exchange.interpret(response), date, elapsed))
+}
+
+fn answer_checks(
+    context: &Context,
+    which: &'static str,
+    api: &ApiConfig,
+    answer: Result<(bool, Option<ApiError>, Option<u64>, u128), RequestError>,
+    credential: &'static str,
+) -> Vec<Check> {
+    let (reach, clock, accepted) = match which {
+        "API" => ("API reachable", "clock", "token accepted"),
+        _ => ("models API reachable", "clock (models API)", "API key accepted"),
+    };
+    let url = api.base.as_str();
+    let (accepted_ok, error, date, ms) = match answer {
+        Ok(answer) => answer,
+        Err(RequestError::Transport(error)) if error.kind == TransportErrorKind::UntrustedCertificate => {
+            let proxy = proxy_for(context, &api.base);
+            let cause = if proxy.starts_with("through") {
+                format!("; the connection goes {proxy}, so a TLS-inspecting proxy is the likely cause")
+            } else {
+                String::new()
+            };
+            return vec![fail(
+                "TLS",
+                format!("{url}: the certificate is not trusted: {}{cause}", error.detail),
+                "If your network inspects TLS (a corporate proxy), set SSL_CERT_FILE to a PEM file with its root certificate. Nothing was sent.",
+            )];
+        }
+        Err(error) => {
+            return vec![fail(
+                reach,
+                format!("{url}: {}", messages::request_error(&error)),
+                "Check your network connection and the URL above.",
+            )]
+        }
+    };
+    let mut checks = vec![pass(reach, format!("{url} answered in {ms} ms"))];
+    if which == "API" || date.is_some() {
+        checks.push(match date {
+            Some(date) => {
+                let skew = clock_skew_secs(date, context.now_ms());
+                if skew.unsigned_abs() > MAX_CLOCK_SKEW_SECS {
+                    let way = if skew > 0 { "ahead of" } else { "behind" };
+                    fail(
+                        clock,
+                        format!("this machine's clock is {} s {way} the API's", skew.unsigned_abs()),
+                        "Set the clock right (enable time synchronisation: `timedatectl set-ntp true` on Linux).",
+                    )
+                } else {
+                    pass(clock, format!("within {} s of the API's", skew.unsigned_abs()))
+                }
+            }
+            None => pass(clock, "not checked (the API sent no Date)"),
+        });
+    }
+    checks.push(match (accepted_ok, error) {
+        (true, _) => pass(accepted, format!("the {credential} was accepted by {url}")),
+        (false, Some(error)) if error.credential_is_genuine() => {
+            fail(accepted, format!("accepted, but: {}", error), messages::api_error(&error))
+        }
+        (false, Some(error)) => fail(accepted, format!("{url}: {error}"), messages::api_error(&error)),
+        (false, None) => fail(accepted, "no answer", "Try again."),
+    });
+    checks
+}
+
+fn described(found: &Sourced<Secret>) -> String {
+    format!("{} from {}", found.value.redacted(), describe_source(found.source))
+}
+
+fn fix_for_credential(what: &str) -> String {
+    match what {
+        "token" => "Run `skytells login`, or set SKYTELLS_TOKEN to a valid token (sk_pat_ and 64 hex characters).",
+        "access key" => "Run `skytells link sk_proj_your_access_key`, or fix or unset SKYTELLS_ACCESS_KEY.",
+        _ => "Run `skytells api-key set`, or fix or unset SKYTELLS_API_KEY.",
+    }
+    .to_owned()
+}
+
+/// Whether requests to `base` go through a proxy, and which.
+fn proxy_for(context: &Context, base: &ApiBase) -> String {
+    let origin = base.origin();
+    let (scheme, authority) = origin.as_str().split_once("://").unwrap_or(("https", origin.as_str()));
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    if skytells_auth::is_loopback_address(host) || host == "localhost" {
+        return "direct: this machine, never proxied".to_owned();
+    }
+    let var = |names: &[&'static str]| -> Option<(&'static str, String)> {
+        names.iter().find_map(|name| context.var(name).map(|value| (*name, value.to_owned())))
+    };
+    let no_proxy = var(&["NO_PROXY", "no_proxy"]).map(|(_, value)| value).unwrap_or_default();
+    let exempt = no_proxy.split(',').map(str::trim).filter(|entry| !entry.is_empty()).any(|entry| {
+        entry == "*"
+            || host == entry.trim_start_matches('.')
+            || host.ends_with(&format!(".{}", entry.trim_start_matches('.')))
+    });
+    let names: &[&'static str] = if scheme == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    match var(names) {
+        Some(_) if exempt => "direct (NO_PROXY)".to_owned(),
+        Some((name, value)) => format!("through the proxy {} from {name}", strip_userinfo(&value)),
+        None => "direct: no proxy set".to_owned(),
+    }
+}
+
+/// A proxy URL without a user name or password.
+fn strip_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((_, host)) => format!("{scheme}://{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+fn folder_checks(context: &Context, store: &CredentialStore) -> Vec<Check> {
+    use std::os::unix::fs::MetadataExt;
+    let mut checks = Vec::new();
+    let dir = store.path().parent().map(Path::to_path_buf).unwrap_or_default();
+    let shown = context.display_path(&dir);
+    let me = rustix::process::geteuid().as_raw();
+    checks.push(match std::fs::symlink_metadata(&dir) {
+        Err(_) => pass("config folder", format!("{shown} does not exist yet (made at the first login)")),
+        Ok(meta) if meta.file_type().is_symlink() => match std::fs::metadata(&dir) {
+            Ok(target) if target.is_dir() => {
+                folder_mode_check(&shown, target.uid(), target.mode(), me, " (through a symbolic link)")
+            }
+            _ => fail(
+                "config folder",
+                format!("{shown} is a symbolic link to no folder"),
+                format!("Remove the link: rm {shown}"),
+            ),
+        },
+        Ok(meta) if !meta.is_dir() => {
+            fail("config folder", format!("{shown} is not a folder"), format!("Move it aside: mv {shown} {shown}.old"))
+        }
+        Ok(meta) => folder_mode_check(&shown, meta.uid(), meta.mode(), me, ""),
+    });
+    for path in [store.path().to_path_buf(), store.origins_path()] {
+        let shown = context.display_path(&path);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        checks.push(if meta.file_type().is_symlink() {
+            fail(
+                "credentials file",
+                format!("{shown} is a symbolic link, which is never followed"),
+                format!("Remove it (rm {shown}) and log in again."),
+            )
+        } else if !meta.is_file() {
+            fail("credentials file", format!("{shown} is not a file"), format!("Move it aside: mv {shown} {shown}.old"))
+        } else if meta.uid() != me {
+            fail(
+                "credentials file",
+                format!("{shown} belongs to another user (uid {})", meta.uid()),
+                format!("Remove it (rm {shown}) and log in again."),
+            )
+        } else if meta.mode() & 0o077 != 0 {
+            fail(
+                "credentials file",
+                format!("{shown} is readable by others (mode {:04o})", meta.mode() & 0o7777),
+                format!("chmod 600 {shown}"),
+            )
+        } else if meta.len() > MAX_FILE_BYTES {
+            fail(
+                "credentials file",
+                format!("{shown} is {} bytes, larger than any credentials file", meta.len()),
+                "Run `skytells logout --all` to remove it, then log in again.",
+            )
+        } else {
+            pass("credentials file", format!("{shown} (mode 0600, {} bytes)", meta.len()))
+        });
+    }
+    if let Err(error) = store.load() {
+        checks.push(fail("credentials parse", describe_store_error(&error), "Run `skytells logout --all` to remove the unreadable file (the next login keeps a copy of it), then log in again."));
+    }
+    checks
+}
+
+fn folder_mode_check(shown: &str, owner: u32, mode: u32, me: u32, how: &str) -> Check {
+    if owner != me {
+        return fail(
+            "config folder",
+            format!("{shown}{how} belongs to another user (uid {owner})"),
+            "Set SKYTELLS_CONFIG_DIR to a folder of your own.",
+        );
+    }
+    if mode & 0o077 != 0 {
+        return fail(
+            "config folder",
+            format!("{shown}{how} is open to other users (mode {:04o})", mode & 0o7777),
+            format!("chmod 700 {shown}"),
+        );
+    }
+    pass("config folder", format!("{shown}{how} (mode 0700, yours)"))
+}
+
+fn keyring_check(context: &Context, store: &CredentialStore, in_use: bool) -> Check {
+    let bus = context.var("DBUS_SESSION_BUS_ADDRESS");
+    if !in_use && bus.is_none() {
+        return pass("keyring", "not used (no secret is kept there, and no D-Bus session is set)");
+    }
+    let orphans = store.keyring_orphans(&LogoutScope::AllApis);
+    if !orphans.is_empty() {
+        let names: Vec<String> = orphans.iter().map(|entry| entry.user.clone()).collect();
+        return fail(
+            "keyring",
+            format!("items no login points to: {}", names.join(", ")),
+            "Run `skytells logout --all` to delete them (or delete them in your keyring manager).",
+        );
+    }
+    if in_use {
+        pass("keyring", "readable; every item the files point to was read above")
+    } else {
+        pass("keyring", "not used by the files; no stray items of this program")
+    }
+}

@@ -1,0 +1,144 @@
+//! `skytells auth doctor`: each check is seen failing by breaking the thing it checks,
+//! through the real binary against the emulator.
+
+mod common;
+
+use std::process::Command;
+
+use common::{token, Sandbox};
+use serde_json::Value;
+use skytells_emulator::TestAuthority;
+
+const KEY: &str = "sk-live-0123456789abcdefWXYZ";
+
+fn doctor(sandbox: &Sandbox, change: impl FnOnce(&mut Command)) -> (Option<i32>, Value, String) {
+    let mut command = sandbox.command(&["auth", "doctor", "--json"]);
+    command.env("SKYTELLS_AI_API_URL", format!("{}/v1", sandbox.emulator.url()));
+    change(&mut command);
+    let run = sandbox.run_command(command, "");
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|error| panic!("{error}: {run:?}"));
+    (run.code, report, run.stderr)
+}
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}: {report}"))
+}
+
+fn healthy() -> Sandbox {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    sandbox.emulator.add_api_key(KEY);
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    let origins = sandbox.origins_file();
+    let mut file: Value = serde_json::from_slice(&std::fs::read(&origins).unwrap()).unwrap();
+    file[sandbox.origin()]["api_key"] = Value::from(KEY);
+    std::fs::write(&origins, file.to_string()).unwrap();
+    sandbox
+}
+
+#[test]
+fn a_healthy_setup_passes_every_check_with_one_request_per_api() {
+    let sandbox = healthy();
+    let (code, report, _) = doctor(&sandbox, |_| {});
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["ok"], true);
+    assert_eq!(check(&report, "token accepted")["ok"], true, "{report:#}");
+    assert_eq!(check(&report, "API key accepted")["ok"], true, "{report:#}");
+    assert!(check(&report, "API URL")["detail"].as_str().unwrap().contains("never proxied"), "{report:#}");
+    let log = sandbox.emulator.log();
+    assert_eq!(log.len(), 2, "one request per API: {log:?}");
+    for entry in log {
+        match entry.path.as_str() {
+            "/v1/models" => assert!(entry.bearer_prefix.is_none() && entry.api_key_prefix.is_some()),
+            _ => assert!(entry.api_key_prefix.is_none() && entry.bearer_prefix.is_some()),
+        }
+    }
+    let text = sandbox.run_command(
+        {
+            let mut command = sandbox.command(&["auth", "doctor"]);
+            command.env("SKYTELLS_AI_API_URL", format!("{}/v1", sandbox.emulator.url()));
+            command
+        },
+        "",
+    );
+    assert!(text.stdout.contains("✔ token accepted: the token was accepted by"), "{}", text.stdout);
+    assert!(!text.all().contains(KEY) && !text.all().contains(&token("ab")), "a secret was shown");
+}
+
+#[test]
+fn a_folder_open_to_others_fails_with_chmod() {
+    let sandbox = healthy();
+    common::set_mode(&sandbox.config_dir(), 0o777);
+    let (code, report, stderr) = doctor(&sandbox, |_| {});
+    assert_eq!(code, Some(1), "{report:#} {stderr}");
+    let folder = check(&report, "config folder");
+    assert_eq!(folder["ok"], false);
+    assert_eq!(folder["fix"], "chmod 700 ~/config", "{folder}");
+    assert_eq!(common::mode(&sandbox.config_dir()), 0o777, "doctor only looks");
+}
+
+#[test]
+fn a_malformed_environment_token_fails_and_is_never_sent() {
+    let sandbox = healthy();
+    let (code, report, _) = doctor(&sandbox, |command| {
+        command.env("SKYTELLS_TOKEN", "sk_pat_short");
+    });
+    assert_eq!(code, Some(1));
+    let token_check = check(&report, "token");
+    assert_eq!(token_check["ok"], false);
+    assert!(token_check["detail"].as_str().unwrap().contains("SKYTELLS_TOKEN is not valid"), "{token_check}");
+    assert!(token_check["fix"].as_str().unwrap().contains("set SKYTELLS_TOKEN to a valid token"), "{token_check}");
+    assert!(sandbox.emulator.log().iter().all(|entry| entry.bearer_prefix.is_none()), "{:?}", sandbox.emulator.log());
+}
+
+#[test]
+fn a_skewed_server_clock_fails_the_clock_check() {
+    let sandbox = healthy();
+    sandbox
+        .emulator
+        .set_scenario(skytells_emulator::Scenario { date_skew_secs: -3_600, ..sandbox.emulator.scenario() });
+    let (code, report, _) = doctor(&sandbox, |_| {});
+    assert_eq!(code, Some(1));
+    let clock = check(&report, "clock");
+    assert_eq!(clock["ok"], false, "{report:#}");
+    assert!(clock["detail"].as_str().unwrap().contains("ahead of the API's"), "{clock}");
+    assert!(clock["fix"].as_str().unwrap().contains("timedatectl set-ntp true"), "{clock}");
+}
+
+#[test]
+fn a_token_for_another_api_is_not_sent_and_a_rejected_key_fails_with_its_fix() {
+    let sandbox = healthy();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (code, report, _) = doctor(&sandbox, |command| {
+        command.env("SKYTELLS_API_URL", format!("http://127.0.0.1:{closed}"));
+        command.env("SKYTELLS_API_KEY", "sk-live-not-the-right-one-0000");
+    });
+    assert_eq!(code, Some(1));
+    // The token stored for the emulator is not for this API: nothing is sent there.
+    assert_eq!(check(&report, "token")["ok"], false, "{report:#}");
+    let key = check(&report, "API key accepted");
+    assert_eq!(key["ok"], false, "{report:#}");
+    assert!(key["fix"].as_str().unwrap().contains("run `skytells api-key set`"), "{key}");
+}
+
+#[test]
+fn an_untrusted_certificate_fails_tls_before_anything_is_sent() {
+    let authority = TestAuthority::generate().unwrap();
+    let sandbox = Sandbox::with_tls(&authority, |_| {});
+    sandbox.emulator.add_token(&token("ab"), &[]);
+    let mut command = sandbox.command(&["auth", "doctor", "--json"]);
+    command.env("SKYTELLS_TOKEN", token("ab")).env("HTTPS_PROXY", "http://proxy.corp.example:3128");
+    command.env("NO_PROXY", "");
+    let run = sandbox.run_command(command, "");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let tls = check(&report, "TLS");
+    assert_eq!(tls["ok"], false, "{report:#}");
+    assert!(tls["fix"].as_str().unwrap().contains("set SSL_CERT_FILE"), "{tls}");
+    assert!(sandbox.emulator.log().is_empty(), "nothing was sent: {:?}", sandbox.emulator.log());
+}
