@@ -53,9 +53,16 @@ mod transmit;
 pub use endpoint::{
     check_endpoint, is_loopback_address, is_loopback_host, normalize_endpoint, pin_loopback, EndpointError,
 };
+/// The `http` crate (version 1) whose `Request` and `Response` the core emits and
+/// consumes; use it from here so that the versions match.
 pub use http;
 pub use oauth::*;
 pub use sanitize::{openable_url, sanitize_for_display, MAX_DISPLAY_CHARS};
 pub use secret::Secret;
 pub use time::Moment;
 pub use transmit::{describe_exchange, Transmit, TransportError, TransportErrorKind};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -39,6 +39,9 @@ use cancel::Gate;
 pub use cancel::{Cancel, Cancelled};
 pub use skytells_auth_tls::TrustedRoots;
 use skytells_auth_tls::{certificate_failure, RootSource};
+/// The ureq this driver is built on (3), to build the agent given to
+/// [`BlockingDriver::with_agent`] with, so that the versions match.
+pub use ureq;
 
 /// Runs the core's requests on the calling thread.
 #[derive(Debug, Clone)]
@@ -326,3 +329,8 @@ fn transport_error(error: ureq::Error, roots: Option<&TrustedRoots>) -> Transpor
     };
     TransportError::new(kind, error.to_string())
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

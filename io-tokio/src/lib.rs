@@ -30,7 +30,24 @@
 //! println!("{outcome:?}");
 //! # Ok(()) }
 //! ```
+//!
+//! # reqwest 0.12, not 0.13
+//!
+//! [`TokioDriver::with_client`] takes a `reqwest::Client`, so its major version is part of
+//! this crate's API: build yours with [`skytells_auth_tokio::reqwest`](crate::reqwest)
+//! (reqwest 0.12, re-exported) and the versions match. reqwest 0.13 (December 2025)
+//! changed what matters here: its `rustls` feature (renamed from `rustls-tls`) brings the
+//! aws-lc-rs crypto provider instead of *ring* (a C and cmake build, and a second provider
+//! beside the *ring* that ureq and the rest of this workspace use), and it verifies with
+//! rustls-platform-verifier instead of the roots it is given, unless told
+//! `tls_certs_only`. Moving means re-checking the trust rules of
+//! [`TrustedRoots`] and the certificate errors the driver
+//! explains, and is a breaking release of this crate; until then embedders on 0.12 share
+//! one reqwest with it.
 
+/// The reqwest this driver is built on (0.12), to build the client given to
+/// [`TokioDriver::with_client`] with, so that the versions match.
+pub use reqwest;
 use skytells_auth::{
     describe_exchange, discover, drive, Answer, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome,
     RequestError, RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
@@ -39,7 +56,7 @@ pub use skytells_auth_tls::TrustedRoots;
 use skytells_auth_tls::{certificate_failure, RootSource};
 use std::future::Future;
 use std::task::Poll;
-/// tokio's `Instant`, which [`TokioDriver::instant_at`] returns.
+/// tokio's `Instant` (tokio 1), which [`TokioDriver::instant_at`] returns.
 pub use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
@@ -247,3 +264,8 @@ fn transport_error(error: reqwest::Error, roots: Option<&TrustedRoots>) -> Trans
     }
     TransportError::new(kind, detail)
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -21,7 +21,9 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
+/// A DER-encoded certificate (rustls-pki-types 1, as rustls 0.23 re-exports it), the
+/// type of [`TrustedRoots::certificates`].
+pub use rustls::pki_types::CertificateDer;
 use rustls::{CertificateError, RootCertStore};
 use skytells_auth::{TransportError, TransportErrorKind};
 
@@ -156,6 +158,11 @@ fn find_certificate_error<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a Ce
     }
     None
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 #[cfg(test)]
 mod tests {
