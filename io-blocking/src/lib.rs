@@ -125,7 +125,7 @@ impl BlockingDriver {
         BlockingDriver { roots: Some(roots), ..Self::new() }
     }
 
-    /// A driver over your own agent (build it with [`ureq`](crate::ureq), 3): every
+    /// A driver over your own agent (build it with [`ureq`] 3): every
     /// request goes through it, with its TLS roots, proxy, user agent and connection pool,
     /// **requests to this machine included** (a provider on loopback, a local emulator):
     /// if your agent uses a proxy, a plain-http request to `127.0.0.1` goes to that proxy

@@ -97,7 +97,7 @@ impl TokioDriver {
         Ok(TokioDriver { client, direct: Some(direct), roots, own_client: false, origin: Instant::now() })
     }
 
-    /// A driver over your own client (build it with [`reqwest`](crate::reqwest), 0.12):
+    /// A driver over your own client (build it with [`reqwest`] 0.12):
     /// every request goes through it, with its TLS roots, proxies, default headers and
     /// connection pool, **requests to this machine included** (a provider on loopback, a
     /// local emulator): if your client uses a proxy, a plain-http request to `127.0.0.1`
