@@ -31,7 +31,9 @@ version=$(cargo metadata --format-version 1 --no-deps |
   grep -o '"name":"skytells-auth","version":"[^"]*"' | sed 's/.*"version":"\([^"]*\)"/\1/')
 members=() patches=()
 for crate in "${crates[@]}"; do
-  tar -xzf "target/package/$crate-$version.crate" -C "$unpacked"
+  # -m: the files get the time of extraction, not the fixed one cargo packages with, or
+  # cargo would take the previous run's build of these paths for up to date.
+  tar -xzmf "target/package/$crate-$version.crate" -C "$unpacked"
   members+=("\"$crate-$version\"")
   patches+=("$crate = { path = \"$crate-$version\" }")
 done
