@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 use skytells_auth::{
-    DeviceClient, DeviceFlow, FlowEvent, Moment, Output, Transmit, TransportError, TransportErrorKind,
+    http, DeviceClient, DeviceFlow, FlowEvent, Moment, Output, Transmit, TransportError, TransportErrorKind,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

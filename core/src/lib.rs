@@ -11,8 +11,10 @@
 //!
 //! 1. Describe the client: [`DeviceClient::new`] with the two endpoints and your client
 //!    id, or [`DeviceClient::from_metadata`] after [`discover`]ing them from the issuer;
-//!    add [`ClientAuth`] for a confidential client and [`DeviceClient::with_param`] for
-//!    `audience` or `resource`.
+//!    add [`ClientAuth`] for a confidential client, [`DeviceClient::with_param`] for
+//!    `audience` or `resource` in the device authorization request, and
+//!    [`DeviceClient::with_token_param`] for `resource` or `client_assertion` in the token
+//!    requests (polls and refreshes).
 //! 2. Start a [`DeviceFlow`] with free-form scopes.
 //! 3. Run it: [`drive`] is the whole loop for any async runtime (give it a way to send and
 //!    a way to sleep); `skytells-auth-tokio` and `skytells-auth-blocking` are ready-made
@@ -53,9 +55,16 @@ mod transmit;
 pub use endpoint::{
     check_endpoint, is_loopback_address, is_loopback_host, normalize_endpoint, pin_loopback, EndpointError,
 };
+/// The `http` crate (version 1) whose `Request` and `Response` the core emits and
+/// consumes; use it from here so that the versions match.
 pub use http;
 pub use oauth::*;
 pub use sanitize::{openable_url, sanitize_for_display, MAX_DISPLAY_CHARS};
 pub use secret::Secret;
 pub use time::Moment;
 pub use transmit::{describe_exchange, Transmit, TransportError, TransportErrorKind};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -142,7 +142,7 @@ pub enum TransportErrorKind {
 ///
 /// ```
 /// use std::time::Duration;
-/// use skytells_auth::describe_exchange;
+/// use skytells_auth::{describe_exchange, http};
 /// let response = http::Response::builder().status(428).body(b"{}".to_vec()).unwrap();
 /// let line = describe_exchange(&http::Method::POST, &"https://x.test/api/oauth/token".parse().unwrap(),
 ///     Duration::from_millis(12), &Ok(response));

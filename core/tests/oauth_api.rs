@@ -76,15 +76,26 @@ fn discovery_refuses_another_issuers_metadata_and_unsafe_endpoints() {
     let ask = Discover::new("https://id.test", WellKnown::OpenIdConfiguration).unwrap();
     let other = METADATA.replace(r#""issuer":"https://id.test""#, r#""issuer":"https://evil.test""#);
     let mismatch = ask.interpret(response(200, &other)).unwrap_err();
-    assert_eq!(
-        mismatch,
-        RequestError::Malformed {
-            status: 200,
-            problem: BodyError::BadField { field: "issuer", problem: "not the issuer that was asked" }
-        }
+    let expected = BodyError::IssuerMismatch { asked: "https://id.test".into(), claimed: "https://evil.test".into() };
+    assert_eq!(mismatch, RequestError::Malformed { status: 200, problem: expected });
+    // The message names both issuers: what was asked, and what the server claimed.
+    assert!(
+        chain(&mismatch).contains("the response's `issuer` is `https://evil.test`, not `https://id.test`"),
+        "{}",
+        chain(&mismatch)
     );
     let plain = METADATA.replace("https://id.test/token", "http://id.test/token");
-    assert!(chain(&ask.interpret(response(200, &plain)).unwrap_err()).contains("`token_endpoint` is not an https URL"));
+    let insecure = chain(&ask.interpret(response(200, &plain)).unwrap_err());
+    assert!(
+        insecure.contains("`token_endpoint` is not a usable endpoint: refusing plain http to `id.test`"),
+        "{insecure}"
+    );
+    let nonsense = METADATA.replace("https://id.test/token", "ftp://id.test/token");
+    let nonsense = chain(&ask.interpret(response(200, &nonsense)).unwrap_err());
+    assert!(
+        nonsense.contains("`token_endpoint` is not a usable endpoint: `ftp://id.test/token` must use https"),
+        "{nonsense}"
+    );
     let no_token = r#"{"issuer":"https://id.test"}"#;
     assert!(matches!(
         ask.interpret(response(200, no_token)),
@@ -219,4 +230,66 @@ fn error_codes_round_trip_and_errors_state_facts() {
     }
     let transmit = Transmit::new(http::Request::new(Vec::new()), Duration::from_secs(1), 5);
     assert_eq!((transmit.timeout, transmit.max_response_bytes), (Duration::from_secs(1), 5));
+}
+
+/// The bodies of the device authorization request, the first poll and a refresh sent by
+/// `client`.
+fn bodies(client: &skytells_auth::DeviceClient) -> [String; 3] {
+    use skytells_auth::{DeviceFlow, Output};
+    let text = |transmit: &Transmit| String::from_utf8(transmit.request.body().clone()).unwrap();
+    let mut flow = DeviceFlow::new(client.clone(), ["openid"]);
+    let Output::Transmit(device) = flow.poll_output(Moment::ZERO) else { panic!("the first request is due at once") };
+    let code = r#"{"device_code":"dc-1","user_code":"ABCD-1234","verification_uri":"https://id.test/a","interval":5}"#;
+    flow.handle_result(Moment::ZERO, Ok(response(200, code))).unwrap();
+    let poll = loop {
+        match flow.poll_output(Moment::from_millis(5_000)) {
+            Output::Transmit(poll) => break poll,
+            Output::Event(_) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    let refresh_token = Secret::new("rt-1");
+    let refresh = Refresh::new(client, &refresh_token, Moment::ZERO).transmit().unwrap();
+    [text(&device), text(&poll), text(&refresh)]
+}
+
+#[test]
+fn token_params_reach_every_token_request_and_device_params_only_the_device_request() {
+    let client = DeviceClient::new("https://id.test/device", "https://id.test/token", "cli")
+        .unwrap()
+        .with_param("audience", "https://api.test")
+        .with_token_param("resource", "https://api.test/v1")
+        .with_token_param("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        .with_token_param("client_assertion", "eyJ.a.b");
+    let assertion = "resource=https%3A%2F%2Fapi.test%2Fv1\
+        &client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer\
+        &client_assertion=eyJ.a.b";
+    let [device, poll, refresh] = bodies(&client);
+    assert_eq!(device, "client_id=cli&scope=openid&audience=https%3A%2F%2Fapi.test");
+    assert_eq!(
+        poll,
+        format!("client_id=cli&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dc-1&{assertion}")
+    );
+    assert_eq!(refresh, format!("client_id=cli&grant_type=refresh_token&refresh_token=rt-1&{assertion}"));
+    // The values are secrets as far as Debug goes (a client assertion is a credential).
+    assert!(!format!("{client:?}").contains("eyJ.a.b"), "{client:?}");
+}
+
+proptest::proptest! {
+    /// Whatever the names and values, token parameters go to polls and refreshes, in the
+    /// order added, after the grant's fields, and never to the device request.
+    #[test]
+    fn token_params_follow_the_grant_fields_in_order(
+        params in proptest::collection::vec(("[a-z_]{1,12}", "[A-Za-z0-9]{0,16}"), 0..5)
+    ) {
+        let client = params.iter().fold(
+            DeviceClient::new("https://id.test/device", "https://id.test/token", "cli").unwrap(),
+            |client, (name, value)| client.with_token_param(name, value),
+        );
+        let tail: String = params.iter().map(|(name, value)| format!("&{name}={value}")).collect();
+        let [device, poll, refresh] = bodies(&client);
+        proptest::prop_assert_eq!(device, "client_id=cli&scope=openid");
+        proptest::prop_assert!(poll.ends_with(&format!("device_code=dc-1{tail}")), "{}", poll);
+        proptest::prop_assert!(refresh.ends_with(&format!("refresh_token=rt-1{tail}")), "{}", refresh);
+    }
 }

@@ -1,12 +1,12 @@
 //! A device login against any OAuth 2.0 / OpenID provider, on the calling thread.
-//! The command line and the output are described in `core/examples/shared/device_login_cli.rs`:
+//! The command line and the output are described in `examples/shared/device_login_cli.rs`:
 //!
 //! ```text
-//! cargo run -p skytells-auth-blocking --example device_login -- \
+//! cargo run -p skytells-auth-blocking --example device_login_blocking -- \
 //!     --issuer https://auth.example.com --client-id my-cli --scope "openid offline_access" --refresh
 //! ```
 
-#[path = "../../core/examples/shared/device_login_cli.rs"]
+#[path = "shared/device_login_cli.rs"]
 mod cli;
 
 use std::process::ExitCode;

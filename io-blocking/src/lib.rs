@@ -39,12 +39,18 @@ use cancel::Gate;
 pub use cancel::{Cancel, Cancelled};
 pub use skytells_auth_tls::TrustedRoots;
 use skytells_auth_tls::{certificate_failure, RootSource};
+/// The ureq this driver is built on (3), to build the agent given to
+/// [`BlockingDriver::with_agent`] with, so that the versions match.
+pub use ureq;
 
 /// Runs the core's requests on the calling thread.
 #[derive(Debug, Clone)]
 pub struct BlockingDriver {
-    /// Your agent, for other hosts, when you gave one.
+    /// Your agent, when you gave one: for every request, or for other hosts only after
+    /// [`BlockingDriver::direct_to_loopback`].
     own_agent: Option<ureq::Agent>,
+    /// Whether requests to this machine skip `own_agent`.
+    loopback_direct: bool,
     /// Plain http to this machine: no proxy, and no TLS to set up.
     plain: ureq::Agent,
     /// Everything over TLS, set up by the first https request: reading the machine's
@@ -84,6 +90,7 @@ impl BlockingDriver {
     pub fn new() -> Self {
         BlockingDriver {
             own_agent: None,
+            loopback_direct: false,
             plain: ureq::Agent::config_builder().proxy(None).build().into(),
             tls: Arc::default(),
             roots: None,
@@ -118,12 +125,27 @@ impl BlockingDriver {
         BlockingDriver { roots: Some(roots), ..Self::new() }
     }
 
-    /// A driver over your own agent (its TLS roots, proxy, connection pool). Whatever the
-    /// agent's settings, each request is sent without following redirects, with HTTP
-    /// error statuses handed to the core as answers, and under the core's timeout.
-    /// Requests to this machine skip the agent's proxy and use the machine's authorities.
+    /// A driver over your own agent (build it with [`ureq`] 3): every
+    /// request goes through it, with its TLS roots, proxy, user agent and connection pool,
+    /// **requests to this machine included** (a provider on loopback, a local emulator):
+    /// if your agent uses a proxy, a plain-http request to `127.0.0.1` goes to that proxy
+    /// unless its `NO_PROXY` rules exempt it. To keep them on agents of the driver's own
+    /// instead (no proxy, the machine's authorities), call
+    /// [`BlockingDriver::direct_to_loopback`].
+    ///
+    /// Whatever the agent's settings, each request is sent without following redirects,
+    /// with HTTP error statuses handed to the core as answers, and under the core's timeout.
     pub fn with_agent(agent: ureq::Agent) -> Self {
         BlockingDriver { own_agent: Some(agent), ..Self::new() }
+    }
+
+    /// Requests to this machine skip the agent given to [`BlockingDriver::with_agent`]:
+    /// they go on agents of the driver's own that no proxy ever sees, trusting the
+    /// machine's authorities (or those given to [`BlockingDriver::with_roots`]). A driver
+    /// without an agent of yours already does this.
+    pub fn direct_to_loopback(mut self) -> Self {
+        self.loopback_direct = true;
+        self
     }
 
     /// The TLS agents, set up on first use.
@@ -139,17 +161,19 @@ impl BlockingDriver {
 
     /// The agent for `uri`, and the authorities it trusts when this driver chose them.
     fn agent_for(&self, uri: &http::Uri) -> (&ureq::Agent, Option<&TrustedRoots>) {
-        // A request to this machine never goes through a proxy: plain http to loopback
-        // is allowed only because it never leaves the machine.
         let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
+        if let Some(own) = &self.own_agent {
+            if !(direct && self.loopback_direct) {
+                return (own, None);
+            }
+        }
+        // Otherwise a request to this machine goes through no proxy: plain http to
+        // loopback is allowed only because it never leaves the machine.
         if direct && uri.scheme() == Some(&http::uri::Scheme::HTTP) {
             return (&self.plain, None);
         }
-        match (&self.own_agent, direct) {
-            (Some(own), false) => (own, None),
-            (_, true) => (&self.tls().direct, Some(&self.tls().roots)),
-            (None, false) => (&self.tls().remote, Some(&self.tls().roots)),
-        }
+        let tls = self.tls();
+        (if direct { &tls.direct } else { &tls.remote }, Some(&tls.roots))
     }
 
     /// Sends one request under the limits the core set.
@@ -326,3 +350,8 @@ fn transport_error(error: ureq::Error, roots: Option<&TrustedRoots>) -> Transpor
     };
     TransportError::new(kind, error.to_string())
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

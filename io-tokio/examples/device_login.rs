@@ -1,12 +1,12 @@
 //! A device login against any OAuth 2.0 / OpenID provider, on tokio.
-//! The command line and the output are described in `core/examples/shared/device_login_cli.rs`:
+//! The command line and the output are described in `examples/shared/device_login_cli.rs`:
 //!
 //! ```text
-//! cargo run -p skytells-auth-tokio --example device_login -- \
+//! cargo run -p skytells-auth-tokio --example device_login_tokio -- \
 //!     --issuer https://auth.example.com --client-id my-cli --scope "openid offline_access" --refresh
 //! ```
 
-#[path = "../../core/examples/shared/device_login_cli.rs"]
+#[path = "shared/device_login_cli.rs"]
 mod cli;
 
 use std::process::ExitCode;

@@ -30,7 +30,24 @@
 //! println!("{outcome:?}");
 //! # Ok(()) }
 //! ```
+//!
+//! # reqwest 0.12, not 0.13
+//!
+//! [`TokioDriver::with_client`] takes a `reqwest::Client`, so its major version is part of
+//! this crate's API: build yours with [`skytells_auth_tokio::reqwest`](crate::reqwest)
+//! (reqwest 0.12, re-exported) and the versions match. reqwest 0.13 (December 2025)
+//! changed what matters here: its `rustls` feature (renamed from `rustls-tls`) brings the
+//! aws-lc-rs crypto provider instead of *ring* (a C and cmake build, and a second provider
+//! beside the *ring* that ureq and the rest of this workspace use), and it verifies with
+//! rustls-platform-verifier instead of the roots it is given, unless told
+//! `tls_certs_only`. Moving means re-checking the trust rules of
+//! [`TrustedRoots`] and the certificate errors the driver
+//! explains, and is a breaking release of this crate; until then embedders on 0.12 share
+//! one reqwest with it.
 
+/// The reqwest this driver is built on (0.12), to build the client given to
+/// [`TokioDriver::with_client`] with, so that the versions match.
+pub use reqwest;
 use skytells_auth::{
     describe_exchange, discover, drive, Answer, DeviceFlow, DiscoveryError, Exchange, FlowEvent, Moment, Outcome,
     RequestError, RequestLimits, ServerMetadata, Transmit, TransportError, TransportErrorKind,
@@ -39,7 +56,7 @@ pub use skytells_auth_tls::TrustedRoots;
 use skytells_auth_tls::{certificate_failure, RootSource};
 use std::future::Future;
 use std::task::Poll;
-/// tokio's `Instant`, which [`TokioDriver::instant_at`] returns.
+/// tokio's `Instant` (tokio 1), which [`TokioDriver::instant_at`] returns.
 pub use tokio::time::Instant;
 
 /// The HTTP client could not be set up (no TLS backend could start, say).
@@ -51,9 +68,10 @@ pub struct DriverError(#[source] reqwest::Error);
 #[derive(Debug, Clone)]
 pub struct TokioDriver {
     client: reqwest::Client,
-    /// For requests to this machine: no proxy ever sees them.
-    direct: reqwest::Client,
-    /// What the clients trust, to explain a refused certificate.
+    /// For requests to this machine, when they are not to go through `client`: a client
+    /// no proxy ever sees. `None` sends them through `client` (the caller's own).
+    direct: Option<reqwest::Client>,
+    /// What the driver's own clients trust, to explain a refused certificate.
     roots: TrustedRoots,
     /// Whether `client` is the caller's own, whose authorities this driver does not know.
     own_client: bool,
@@ -76,18 +94,35 @@ impl TokioDriver {
     pub fn with_roots(roots: TrustedRoots) -> Result<Self, DriverError> {
         let client = build(trusting(reqwest::Client::builder(), &roots))?;
         let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
-        Ok(TokioDriver { client, direct, roots, own_client: false, origin: Instant::now() })
+        Ok(TokioDriver { client, direct: Some(direct), roots, own_client: false, origin: Instant::now() })
     }
 
-    /// A driver over your own client (its TLS roots, proxies, pool). Build it with
-    /// `redirect(reqwest::redirect::Policy::none())`: the core reports redirects instead
-    /// of following them, so that credentials stay with the host named, and a client that
-    /// follows them hides that from it. The core's timeout and size limit still apply.
-    /// Requests to this machine skip the client's proxy and use the machine's authorities.
-    pub fn with_client(client: reqwest::Client) -> Result<Self, DriverError> {
-        let roots = TrustedRoots::from_machine();
-        let direct = build(trusting(reqwest::Client::builder().no_proxy(), &roots))?;
-        Ok(TokioDriver { client, direct, roots, own_client: true, origin: Instant::now() })
+    /// A driver over your own client (build it with [`reqwest`] 0.12):
+    /// every request goes through it, with its TLS roots, proxies, default headers and
+    /// connection pool, **requests to this machine included** (a provider on loopback, a
+    /// local emulator): if your client uses a proxy, a plain-http request to `127.0.0.1`
+    /// goes to that proxy unless the client's `NO_PROXY` rules exempt it. To keep them on
+    /// a client of the driver's own instead (no proxy, the machine's authorities), call
+    /// [`TokioDriver::direct_to_loopback`].
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: the core reports
+    /// redirects instead of following them, so that credentials stay with the host named,
+    /// and a client that follows them hides that from it. The core's timeout and size
+    /// limit still apply.
+    pub fn with_client(client: reqwest::Client) -> Self {
+        // Nothing here uses `roots` until `direct_to_loopback` reads the machine's.
+        TokioDriver { client, direct: None, roots: TrustedRoots::bundled(), own_client: true, origin: Instant::now() }
+    }
+
+    /// Requests to this machine skip the client given to [`TokioDriver::with_client`]:
+    /// they go on a client of the driver's own that no proxy ever sees, trusting the
+    /// machine's authorities. (A driver that built its own client already does this.)
+    pub fn direct_to_loopback(mut self) -> Result<Self, DriverError> {
+        if self.direct.is_none() {
+            self.roots = TrustedRoots::from_machine();
+            self.direct = Some(build(trusting(reqwest::Client::builder().no_proxy(), &self.roots))?);
+        }
+        Ok(self)
     }
 
     /// Now, on this driver's clock: the `sent_at` to build a
@@ -110,11 +145,15 @@ impl TokioDriver {
         let Transmit { request, max_response_bytes, .. } = transmit;
         let (started, method, uri) = (std::time::Instant::now(), request.method().clone(), request.uri().clone());
         let exchange = async {
-            // A request to this machine never goes through a proxy: plain http to loopback
-            // is allowed only because it never leaves the machine.
-            let direct = uri.host().is_some_and(skytells_auth::is_loopback_address);
-            let client = if direct { &self.direct } else { &self.client };
-            let roots = (direct || !self.own_client).then_some(&self.roots);
+            // A request to this machine goes through no proxy, unless the caller's own
+            // client is to carry it: plain http to loopback is allowed only because it
+            // never leaves the machine.
+            let loopback = uri.host().is_some_and(skytells_auth::is_loopback_address);
+            let (client, own_choice) = match (&self.direct, loopback) {
+                (Some(direct), true) => (direct, true),
+                _ => (&self.client, !self.own_client),
+            };
+            let roots = own_choice.then_some(&self.roots);
             let failed = |error| transport_error(error, roots);
             let request = reqwest::Request::try_from(request).map_err(failed)?;
             let mut response = client.execute(request).await.map_err(failed)?;
@@ -247,3 +286,8 @@ fn transport_error(error: reqwest::Error, roots: Option<&TrustedRoots>) -> Trans
     }
     TransportError::new(kind, detail)
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -31,6 +31,12 @@
 //! assert!(done.had_login && done.is_complete());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The system keyring (`keyring::SystemKeyring`) is behind the cargo feature `keyring`,
+//! off by default, so that a program that does not want it builds no D-Bus or keychain
+//! code.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod files;
 pub mod keyring;
@@ -973,3 +979,8 @@ fn stored_placement(credentials: &Credentials, origin: &ApiOrigin, kind: SecretK
 fn label(origin: &ApiOrigin, kind: SecretKind) -> String {
     format!("Skytells CLI {} for {origin}", what(kind))
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

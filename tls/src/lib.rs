@@ -21,7 +21,10 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+/// A DER-encoded certificate (rustls-pki-types 1, as rustls 0.23 re-exports it), the
+/// type of [`TrustedRoots::certificates`].
+pub use rustls::pki_types::CertificateDer;
 use rustls::{CertificateError, RootCertStore};
 use skytells_auth::{TransportError, TransportErrorKind};
 
@@ -36,6 +39,9 @@ pub enum RootSource {
     System,
     /// The machine has no store: the Mozilla roots built into the HTTP client.
     Bundled,
+    /// Given by the program ([`TrustedRoots::from_pem`], [`TrustedRoots::from_der`]):
+    /// exactly those, nothing else.
+    Given,
 }
 
 impl fmt::Display for RootSource {
@@ -44,6 +50,7 @@ impl fmt::Display for RootSource {
             RootSource::Environment => "SSL_CERT_FILE/SSL_CERT_DIR",
             RootSource::System => "the system's certificate store",
             RootSource::Bundled => "the bundled Mozilla roots",
+            RootSource::Given => "the authorities given by the program",
         })
     }
 }
@@ -87,6 +94,42 @@ impl TrustedRoots {
         TrustedRoots { certificates: Arc::new(certificates), source, problems: Arc::new(problems) }
     }
 
+    /// Exactly the authorities in `pem` (every `CERTIFICATE` section; other sections,
+    /// such as keys, are skipped), and nothing else: not the machine's, not the bundled
+    /// ones. Reads no file and no environment variable.
+    ///
+    /// ```
+    /// # let pem = include_bytes!("../tests/authority.pem");
+    /// use skytells_auth_tls::{RootSource, TrustedRoots};
+    ///
+    /// let roots = TrustedRoots::from_pem(pem)?; // e.g. std::fs::read("corporate-root.pem")?
+    /// assert_eq!(roots.source(), RootSource::Given);
+    /// assert_eq!(roots.certificates().len(), 1);
+    /// # Ok::<(), skytells_auth_tls::RootsError>(())
+    /// ```
+    pub fn from_pem(pem: &[u8]) -> Result<Self, RootsError> {
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| RootsError::Pem(error.to_string()))?;
+        Self::from_der(certificates)
+    }
+
+    /// Exactly the authorities given as DER-encoded certificates, and nothing else.
+    pub fn from_der<C: Into<CertificateDer<'static>>>(
+        certificates: impl IntoIterator<Item = C>,
+    ) -> Result<Self, RootsError> {
+        let certificates: Vec<CertificateDer<'static>> = certificates.into_iter().map(Into::into).collect();
+        if certificates.is_empty() {
+            return Err(RootsError::NoCertificate);
+        }
+        for (index, certificate) in certificates.iter().enumerate() {
+            RootCertStore::empty()
+                .add(certificate.clone())
+                .map_err(|error| RootsError::Unusable { index, reason: error.to_string() })?;
+        }
+        Ok(TrustedRoots { certificates: Arc::new(certificates), source: RootSource::Given, problems: Arc::default() })
+    }
+
     /// Only the Mozilla roots bundled into the HTTP client, whatever the machine says.
     pub fn bundled() -> Self {
         TrustedRoots { certificates: Arc::default(), source: RootSource::Bundled, problems: Arc::default() }
@@ -109,6 +152,38 @@ impl TrustedRoots {
         &self.problems
     }
 }
+
+/// Authorities given to [`TrustedRoots::from_pem`] or [`TrustedRoots::from_der`] that
+/// cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RootsError {
+    /// The PEM text is malformed (what the parser said).
+    Pem(String),
+    /// There is no certificate in what was given.
+    NoCertificate,
+    /// A certificate (counted from 0, in the order given) cannot serve as an authority.
+    Unusable {
+        /// Its position.
+        index: usize,
+        /// Why (what rustls said).
+        reason: String,
+    },
+}
+
+impl fmt::Display for RootsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootsError::Pem(detail) => write!(f, "the PEM text is malformed: {detail}"),
+            RootsError::NoCertificate => f.write_str("no certificate was given"),
+            RootsError::Unusable { index, reason } => {
+                write!(f, "certificate {index} (counted from 0) cannot be used as an authority: {reason}")
+            }
+        }
+    }
+}
+
+impl Error for RootsError {}
 
 /// The transport error for a failed request, when its cause is a certificate the server
 /// presented: [`TransportErrorKind::UntrustedCertificate`] when no trusted authority issued
@@ -157,6 +232,11 @@ fn find_certificate_error<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a Ce
     None
 }
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +266,36 @@ mod tests {
         let failure = certificate_failure(&error, Some(&TrustedRoots::bundled())).expect("a certificate failure");
         assert_eq!(failure.kind, TransportErrorKind::Connect);
         assert!(failure.detail.contains("Expired"), "{failure}");
+    }
+
+    const AUTHORITY: &[u8] = include_bytes!("../tests/authority.pem");
+
+    #[test]
+    fn authorities_given_as_pem_or_der_are_exactly_those() {
+        let from_pem = TrustedRoots::from_pem(AUTHORITY).expect("a usable authority");
+        assert_eq!((from_pem.source(), from_pem.certificates().len()), (RootSource::Given, 1));
+        assert!(from_pem.problems().is_empty());
+        let from_der = TrustedRoots::from_der([from_pem.certificates()[0].to_vec()]).expect("a usable authority");
+        assert_eq!(from_der.certificates(), from_pem.certificates());
+        // A key beside the certificate is skipped; two certificates are two authorities.
+        let mut bundle = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".to_vec();
+        bundle.extend_from_slice(AUTHORITY);
+        bundle.extend_from_slice(AUTHORITY);
+        assert_eq!(TrustedRoots::from_pem(&bundle).map(|roots| roots.certificates().len()), Ok(2));
+    }
+
+    #[test]
+    fn unusable_authorities_are_refused_and_say_why() {
+        assert_eq!(TrustedRoots::from_pem(b"").err(), Some(RootsError::NoCertificate));
+        assert_eq!(TrustedRoots::from_pem(b"not pem at all").err(), Some(RootsError::NoCertificate));
+        let truncated = &AUTHORITY[..AUTHORITY.len() - 30];
+        assert!(matches!(TrustedRoots::from_pem(truncated), Err(RootsError::Pem(_))));
+        let garbage = TrustedRoots::from_der([AUTHORITY.to_vec(), vec![0x30, 0x03, 1, 2, 3]]);
+        let Err(error @ RootsError::Unusable { index: 0, .. }) = garbage else { panic!("{garbage:?}") };
+        assert!(error.to_string().starts_with("certificate 0 (counted from 0) cannot be used"), "{error}");
+        let der = TrustedRoots::from_pem(AUTHORITY).unwrap().certificates()[0].to_vec();
+        let second = TrustedRoots::from_der([der, vec![0x30, 0x03, 1, 2, 3]]);
+        assert!(matches!(second, Err(RootsError::Unusable { index: 1, .. })), "{second:?}");
     }
 
     #[test]

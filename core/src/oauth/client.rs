@@ -74,6 +74,7 @@ pub struct DeviceClient {
     client_id: String,
     auth: ClientAuth,
     extra_params: Vec<(String, String)>,
+    token_params: Vec<(String, String)>,
     limits: RequestLimits,
     bounds: TimingBounds,
     user_agent: Option<String>,
@@ -82,13 +83,16 @@ pub struct DeviceClient {
 
 impl fmt::Debug for DeviceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let params = self.extra_params.iter().map(|(name, value)| (name.as_str(), Size::Bytes(value.len())));
+        fn sizes(params: &[(String, String)]) -> DebugMap<&str, Size> {
+            DebugMap(params.iter().map(|(name, value)| (name.as_str(), Size::Bytes(value.len()))).collect())
+        }
         f.debug_struct("DeviceClient")
             .field("device_authorization_endpoint", &self.device_authorization_endpoint)
             .field("token_endpoint", &self.token_endpoint)
             .field("client_id", &self.client_id)
             .field("auth", &self.auth)
-            .field("extra_params", &DebugMap(params.collect()))
+            .field("extra_params", &sizes(&self.extra_params))
+            .field("token_params", &sizes(&self.token_params))
             .field("limits", &self.limits)
             .field("bounds", &self.bounds)
             .field("user_agent", &self.user_agent)
@@ -125,6 +129,7 @@ impl DeviceClient {
             client_id,
             auth: ClientAuth::None,
             extra_params: Vec::new(),
+            token_params: Vec::new(),
             limits: RequestLimits::default(),
             bounds: TimingBounds::default(),
             user_agent: None,
@@ -139,9 +144,34 @@ impl DeviceClient {
     }
 
     /// Adds a parameter to the device authorization request, such as `audience` or
-    /// `resource` (RFC 8707). Repeatable; sent in the order added.
+    /// `resource` (RFC 8707). Repeatable; sent in the order added. For the token
+    /// endpoint's requests, see [`DeviceClient::with_token_param`].
     pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra_params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a parameter to every request to the token endpoint: each device-code poll
+    /// and each [`Refresh`](crate::Refresh). For `resource` (RFC 8707 asks for it in the
+    /// token request too), or `client_assertion` and `client_assertion_type` (RFC 7521,
+    /// RFC 7523; add them with [`DeviceClient::with_param`] as well when the server
+    /// authenticates the device authorization request). Repeatable; sent in the order
+    /// added, after the grant's own fields. The Skytells dialect sends neither kind.
+    ///
+    /// ```
+    /// use skytells_auth::{DeviceClient, Exchange, Moment, Refresh, Secret};
+    /// let client = DeviceClient::new("https://x.test/device", "https://x.test/token", "my-cli")?
+    ///     .with_token_param("resource", "https://api.x.test/");
+    /// let refresh_token = Secret::new("rt-1");
+    /// let sent = Refresh::new(&client, &refresh_token, Moment::ZERO).transmit()?;
+    /// assert_eq!(
+    ///     sent.request.body(),
+    ///     b"client_id=my-cli&grant_type=refresh_token&refresh_token=rt-1&resource=https%3A%2F%2Fapi.x.test%2F"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_token_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.token_params.push((name.into(), value.into()));
         self
     }
 
@@ -189,6 +219,10 @@ impl DeviceClient {
 
     pub(crate) fn extra_params(&self) -> &[(String, String)] {
         &self.extra_params
+    }
+
+    pub(crate) fn token_params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.token_params.iter().map(|(name, value)| (name.as_str(), value.as_str()))
     }
 
     pub(crate) fn bounds(&self) -> &TimingBounds {

@@ -45,7 +45,8 @@ impl Dialect for Standard {
     }
 
     fn token_request(&self, client: &DeviceClient, device_code: &Secret) -> Result<Transmit, RequestError> {
-        let fields = vec![("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code.expose())];
+        let mut fields = vec![("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code.expose())];
+        fields.extend(client.token_params());
         form_post(client, client.token_endpoint(), fields)
     }
 

@@ -158,15 +158,17 @@ impl Exchange for Discover {
         let object = wire::parse_object(&response).map_err(bad)?;
         // Both specifications require the issuer to match exactly, so that one server
         // cannot pass off another's endpoints as its own.
-        if wire::required_str(&object, "issuer").map_err(bad)? != self.issuer {
-            return Err(bad(BodyError::BadField { field: "issuer", problem: "not the issuer that was asked" }));
+        let claimed = wire::required_str(&object, "issuer").map_err(bad)?;
+        if claimed != self.issuer {
+            let (asked, claimed) = (self.issuer.clone(), crate::sanitize_for_display(claimed));
+            return Err(bad(BodyError::IssuerMismatch { asked, claimed }));
         }
         let endpoint = |field: &'static str| -> Result<Option<String>, RequestError> {
             match wire::optional_str(&object, field) {
                 None => Ok(None),
-                Some(url) => normalize_endpoint(url)
-                    .map(Some)
-                    .map_err(|_| bad(BodyError::BadField { field, problem: "not an https URL" })),
+                Some(url) => {
+                    normalize_endpoint(url).map(Some).map_err(|problem| bad(BodyError::BadEndpoint { field, problem }))
+                }
             }
         };
         let token_endpoint =

@@ -137,6 +137,25 @@ pub enum BodyError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// Discovery: the document names another issuer than the one asked (RFC 8414 §3.3,
+    /// OpenID Connect Discovery §4.3 require them to be the same).
+    #[error("the response's `issuer` is `{claimed}`, not `{asked}`, the issuer that was asked")]
+    IssuerMismatch {
+        /// The issuer asked for, as given.
+        asked: String,
+        /// The issuer the document names, sanitized for display.
+        claimed: String,
+    },
+    /// Discovery: an endpoint the document names is not a URL requests may go to; the
+    /// reason, which names the URL, is the error's source.
+    #[error("the response's `{field}` is not a usable endpoint")]
+    BadEndpoint {
+        /// The field.
+        field: &'static str,
+        /// Why the URL was refused.
+        #[source]
+        problem: crate::EndpointError,
+    },
 }
 
 fn content_type_note(content_type: &Option<String>) -> String {

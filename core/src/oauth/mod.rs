@@ -20,7 +20,7 @@ pub use error::{BodyError, ErrorCode, OAuthError, RequestError};
 pub use exchange::{Answer, Exchange};
 pub use flow::{
     drive, DeviceFlow, FlowEvent, FlowFailure, FlowMisuse, NotAuthorized, Outcome, Output, UserCode, MAX_BACKOFF,
-    SLOW_DOWN_STEP,
+    MAX_RETRY_AFTER, SLOW_DOWN_STEP,
 };
 pub use grant::TokenGrant;
 pub use refresh::Refresh;

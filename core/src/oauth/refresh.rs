@@ -50,6 +50,7 @@ impl Exchange for Refresh<'_> {
         if let Some(scope) = &self.scope {
             fields.push(("scope", scope));
         }
+        fields.extend(self.client.token_params());
         form_post(self.client, self.client.token_endpoint(), fields)
     }
 

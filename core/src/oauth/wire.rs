@@ -104,7 +104,8 @@ pub(crate) fn status_failure<B>(response: &http::Response<B>, message: Option<St
     }
 }
 
-fn retry_after<B>(response: &http::Response<B>) -> Option<Duration> {
+/// `Retry-After` in its seconds form (an HTTP date is ignored), at most an hour.
+pub(crate) fn retry_after<B>(response: &http::Response<B>) -> Option<Duration> {
     let seconds: u64 = response.headers().get(http::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
     Some(Duration::from_secs(seconds.min(3600)))
 }

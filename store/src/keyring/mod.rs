@@ -141,6 +141,7 @@ impl Keyring for NoKeyring {
 
 /// The operating system's keyring, with a deadline on every operation.
 #[cfg(feature = "keyring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "keyring")))]
 #[derive(Debug, Clone)]
 pub struct SystemKeyring {
     timeout: Duration,

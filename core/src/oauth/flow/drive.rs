@@ -20,7 +20,7 @@ use crate::{Moment, Transmit, TransportError};
 /// use std::cell::Cell;
 /// use std::future::ready;
 /// use std::time::Duration;
-/// use skytells_auth::{drive, DeviceClient, DeviceFlow, Moment, Outcome};
+/// use skytells_auth::{drive, http, DeviceClient, DeviceFlow, Moment, Outcome};
 ///
 /// // A scripted server and a simulated clock: sleeping just moves the clock.
 /// let clock = Cell::new(Moment::ZERO);

@@ -7,10 +7,11 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 pub use drive::drive;
-pub use schedule::{MAX_BACKOFF, SLOW_DOWN_STEP};
+pub use schedule::{MAX_BACKOFF, MAX_RETRY_AFTER, SLOW_DOWN_STEP};
 
 use super::dialect::{DeviceAuthorization, PollAnswer};
 use super::error::RequestError;
+use super::wire;
 use crate::{DeviceClient, ErrorCode, Moment, Secret, TokenGrant, Transmit, TransportError, TransportErrorKind};
 use schedule::PollSchedule;
 
@@ -34,6 +35,7 @@ use schedule::PollSchedule;
 ///
 /// ```
 /// use std::time::Duration;
+/// use skytells_auth::http; // http 1, as the core uses it
 /// use skytells_auth::{DeviceClient, DeviceFlow, FlowEvent, Moment, Outcome, Output};
 ///
 /// fn answer(status: u16, body: &str) -> Result<http::Response<Vec<u8>>, skytells_auth::TransportError> {
@@ -429,8 +431,17 @@ impl DeviceFlow {
             }
             State::Polling(polling) => {
                 let sent_at = polling.in_flight.take().ok_or(FlowMisuse::NoRequestInFlight)?.sent_at;
+                // A rate limit's `Retry-After` (seconds) holds off the next poll, within
+                // limits: at most MAX_RETRY_AFTER, and never past the code's expiry.
+                let mut retry_after = None;
                 let answer = match result {
-                    Ok(response) => self.client.dialect().poll_answer(&response, now),
+                    Ok(response) => {
+                        if response.status() == http::StatusCode::TOO_MANY_REQUESTS {
+                            retry_after = wire::retry_after(&response)
+                                .map(|wait| (now + wait.min(MAX_RETRY_AFTER)).min(polling.expires_at));
+                        }
+                        self.client.dialect().poll_answer(&response, now)
+                    }
                     Err(error) => PollAnswer::Transient(RequestError::Transport(error)),
                 };
                 match answer {
@@ -438,13 +449,27 @@ impl DeviceFlow {
                     PollAnswer::Denied => self.finish(Outcome::Denied),
                     PollAnswer::Expired => self.finish(Outcome::Expired),
                     PollAnswer::Failed(error) => self.finish(Outcome::Failed(FlowFailure::TokenPoll(error))),
-                    PollAnswer::Pending => polling.schedule.on_answer(sent_at),
+                    PollAnswer::Pending => {
+                        polling.schedule.on_answer(sent_at);
+                        if let Some(at) = retry_after {
+                            polling.schedule.not_before(now, at);
+                        }
+                    }
                     PollAnswer::SlowDown => {
                         polling.schedule.on_slow_down(sent_at);
+                        if let Some(at) = retry_after {
+                            polling.schedule.not_before(now, at);
+                        }
                         let interval = polling.schedule.base_interval();
                         self.events.push_back(FlowEvent::SlowedDown { interval });
                     }
-                    PollAnswer::Transient(error) => self.poll_failed(now, error),
+                    PollAnswer::Transient(error) => {
+                        let mut retry_in = polling.schedule.on_failure(now);
+                        if let Some(at) = retry_after {
+                            retry_in = polling.schedule.not_before(now, at);
+                        }
+                        self.events.push_back(FlowEvent::PollFailed { error, retry_in });
+                    }
                 }
                 Ok(())
             }

@@ -11,13 +11,19 @@ pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 /// interval itself is longer.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+/// The longest wait a `Retry-After` on a 429 poll answer can impose (and never past the
+/// device code's expiry): a rate-limited server is waited for, a hostile one cannot park
+/// a login for an hour.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
 /// The polling timetable of one flow.
 ///
 /// The *base interval* is the server's interval plus 5 s per `slow_down`; it never shrinks.
 /// After a normal answer the next poll is one base interval after the previous poll was
 /// sent. After a transport failure or 5xx the wait doubles with each consecutive failure,
 /// up to [`MAX_BACKOFF`], and is measured from the failure; it is never shorter than the
-/// base interval.
+/// base interval. A 429 answer's `Retry-After` (in seconds) that asks for longer is
+/// honoured, up to [`MAX_RETRY_AFTER`] and the code's expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PollSchedule {
     base_interval: Duration,
@@ -60,6 +66,13 @@ impl PollSchedule {
         let wait = self.backoff_wait();
         self.next_poll_at = now + wait;
         wait
+    }
+
+    /// The next poll waits at least until `at` (a server's `Retry-After`); returns how
+    /// long from `now` it now waits.
+    pub(crate) fn not_before(&mut self, now: Moment, at: Moment) -> Duration {
+        self.next_poll_at = self.next_poll_at.max(at);
+        self.next_poll_at.saturating_duration_since(now)
     }
 
     /// `base × 2^failures`, capped at [`MAX_BACKOFF`], never below the base interval.

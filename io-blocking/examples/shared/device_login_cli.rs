@@ -1,5 +1,8 @@
 //! The command line and the output shared by the `device_login` examples of both drivers
-//! (`io-blocking/examples/device_login.rs`, `io-tokio/examples/device_login.rs`):
+//! (`io-blocking/examples/device_login.rs`, `io-tokio/examples/device_login.rs`). Each
+//! driver is published on its own and cargo packages no file outside a crate, so each
+//! keeps a copy of this file in its `examples/shared/`; `tests/tests/packaging.rs` checks
+//! that the two copies are the same.
 //!
 //! ```text
 //! device_login --issuer URL [--device-authorization-endpoint URL --token-endpoint URL]
