@@ -142,3 +142,32 @@ fn an_untrusted_certificate_fails_tls_before_anything_is_sent() {
     assert!(tls["fix"].as_str().unwrap().contains("set SSL_CERT_FILE"), "{tls}");
     assert!(sandbox.emulator.log().is_empty(), "nothing was sent: {:?}", sandbox.emulator.log());
 }
+
+#[test]
+fn a_credentials_file_of_another_user_fails_with_remove_and_log_in_again() {
+    let sandbox = healthy();
+    let origins = sandbox.origins_file();
+    std::os::unix::fs::chown(&origins, Some(65_534), Some(65_534)).unwrap();
+    let (code, report, stderr) = doctor(&sandbox, |_| {});
+    assert_eq!(code, Some(1), "{report:#} {stderr}");
+    let file = check(&report, "credentials file");
+    assert_eq!(file["ok"], false, "{report:#}");
+    assert!(file["detail"].as_str().unwrap().contains("belongs to another user (uid 65534)"), "{file}");
+    assert_eq!(file["fix"], "Remove it (rm ~/config/origins.json) and log in again.", "{file}");
+}
+
+#[test]
+fn a_symbolic_link_in_the_folder_fails_and_is_not_followed() {
+    let sandbox = healthy();
+    let origins = sandbox.origins_file();
+    let elsewhere = sandbox.home.path().join("elsewhere.json");
+    std::fs::rename(&origins, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &origins).unwrap();
+    let (code, report, stderr) = doctor(&sandbox, |_| {});
+    assert_eq!(code, Some(1), "{report:#} {stderr}");
+    let file = check(&report, "credentials file");
+    assert_eq!(file["ok"], false, "{report:#}");
+    assert!(file["detail"].as_str().unwrap().contains("is a symbolic link, which is never followed"), "{file}");
+    assert_eq!(file["fix"], "Remove it (rm ~/config/origins.json) and log in again.", "{file}");
+    assert!(sandbox.emulator.log().iter().all(|entry| entry.bearer_prefix.is_none()), "{:?}", sandbox.emulator.log());
+}
