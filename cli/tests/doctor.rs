@@ -133,7 +133,7 @@ fn an_untrusted_certificate_fails_tls_before_anything_is_sent() {
     sandbox.emulator.add_token(&token("ab"), &[]);
     let mut command = sandbox.command(&["auth", "doctor", "--json"]);
     command.env("SKYTELLS_TOKEN", token("ab")).env("HTTPS_PROXY", "http://proxy.corp.example:3128");
-    command.env("NO_PROXY", "");
+    command.env("NO_PROXY", "").env("SKYTELLS_AI_API_URL", format!("{}/v1", sandbox.emulator.url()));
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(1), "{run:?}");
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -170,4 +170,23 @@ fn a_symbolic_link_in_the_folder_fails_and_is_not_followed() {
     assert!(file["detail"].as_str().unwrap().contains("is a symbolic link, which is never followed"), "{file}");
     assert_eq!(file["fix"], "Remove it (rm ~/config/origins.json) and log in again.", "{file}");
     assert!(sandbox.emulator.log().iter().all(|entry| entry.bearer_prefix.is_none()), "{:?}", sandbox.emulator.log());
+}
+
+#[test]
+fn with_no_credential_each_api_still_gets_one_request_that_carries_nothing() {
+    let sandbox = Sandbox::new(|scenario| scenario.date_skew_secs = -3_600);
+    let (code, report, _) = doctor(&sandbox, |_| {});
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(check(&report, "token")["ok"], false, "{report:#}");
+    for name in ["API reachable", "models API reachable"] {
+        let reach = check(&report, name);
+        assert_eq!(reach["ok"], true, "{report:#}");
+        assert!(reach["detail"].as_str().unwrap().contains("(with no credential)"), "{reach}");
+    }
+    let clock = check(&report, "clock");
+    assert_eq!(clock["ok"], false, "{report:#}");
+    assert!(clock["detail"].as_str().unwrap().contains("3600 s ahead of the API's"), "{clock}");
+    let log = sandbox.emulator.log();
+    assert_eq!(log.len(), 2, "one request per API: {log:?}");
+    assert!(log.iter().all(|entry| !entry.authorized && entry.api_key_prefix.is_none()), "{log:?}");
 }

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 use skytells_auth::skytells::{
-    clock_skew_secs, messages, parse_http_date, ApiBase, ApiConfig, ApiError, FetchIdentity, SecretKind, Sourced,
-    VerifyApiKey, MAX_CLOCK_SKEW_SECS,
+    clock_skew_secs, messages, parse_http_date, ApiBase, ApiConfig, ApiError, FetchIdentity, ProbeApi, SecretKind,
+    Sourced, VerifyApiKey, MAX_CLOCK_SKEW_SECS,
 };
 use skytells_auth::{Exchange, RequestError, Secret, TransportErrorKind};
 use skytells_auth_blocking::{BlockingDriver, TrustedRoots};
@@ -106,45 +106,33 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
     }
     checks.push(keyring_check(context, &store, file.as_ref().is_some_and(|file| !file.keyring_entries().is_empty())));
 
-    // One round trip per API, at once; each carries only its own credential.
+    // One round trip per API, at once; each carries only its own credential, and an API
+    // with none (or none of its own) gets a request that carries nothing.
     let driver = context.driver();
     let (console_answer, models_answer) = std::thread::scope(|scope| {
-        let models_answer = match (&models, &api_key) {
-            (Ok(models), Some(key)) => {
-                let exchange = VerifyApiKey { config: models, api_key: &key.value };
-                let driver = &driver;
-                Some(scope.spawn(move || timed(driver, &exchange)))
-            }
-            _ => None,
-        };
-        let console_answer = match (&console, &token) {
-            (Ok(api), Some(token)) => Some(timed(&driver, &FetchIdentity { config: api, token: &token.value })),
-            _ => None,
-        };
+        let models_answer = models.as_ref().ok().map(|models| {
+            let driver = &driver;
+            let key = api_key.as_ref();
+            scope.spawn(move || match key {
+                Some(key) => checked(timed(driver, &VerifyApiKey { config: models, api_key: &key.value })),
+                None => probed(timed(driver, &ProbeApi { config: models })),
+            })
+        });
+        let console_answer = console.as_ref().ok().map(|api| match &token {
+            Some(token) => checked(timed(&driver, &FetchIdentity { config: api, token: &token.value })),
+            None => probed(timed(&driver, &ProbeApi { config: api })),
+        });
         (
             console_answer,
             models_answer.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
         )
     });
     if let (Ok(api), Some(answer)) = (&console, console_answer) {
-        checks.extend(answer_checks(
-            context,
-            "API",
-            api,
-            answer.map(|(value, date, ms)| (value.is_ok(), value.err(), date, ms)),
-            "token",
-        ));
+        checks.extend(answer_checks(context, Which::Console, api, answer));
     }
     if let (Ok(api), Some(answer)) = (&models, models_answer) {
-        checks.extend(answer_checks(
-            context,
-            "models API",
-            api,
-            answer.map(|(value, date, ms)| (value.is_ok(), value.err(), date, ms)),
-            "API key",
-        ));
+        checks.extend(answer_checks(context, Which::Models, api, answer));
     }
-
     let ok = checks.iter().all(|check| check.ok);
     if json {
         context.print_json(&DoctorJson { schema: 1, ok, checks: &checks })?;
@@ -173,6 +161,18 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
 /// An exchange's answer, the server's `Date` (seconds since 1970) and the time it took.
 type Timed<T> = Result<(Result<T, ApiError>, Option<u64>, u128), RequestError>;
 
+/// One API's round trip: whether its credential was accepted (`None`: no credential was
+/// sent), the server's `Date` and the time it took.
+type Answer = Result<(Option<Result<(), ApiError>>, Option<u64>, u128), RequestError>;
+
+fn checked<T>(timed: Timed<T>) -> Answer {
+    timed.map(|(value, date, ms)| (Some(value.map(|_| ())), date, ms))
+}
+
+fn probed<T>(timed: Timed<T>) -> Answer {
+    timed.map(|(_, date, ms)| (None, date, ms))
+}
+
 fn timed<E: Exchange<Error = ApiError>>(driver: &BlockingDriver, exchange: &E) -> Timed<E::Output> {
     let transmit = exchange.transmit().map_err(|error| match error {
         ApiError::Request(error) => error,
@@ -185,19 +185,31 @@ fn timed<E: Exchange<Error = ApiError>>(driver: &BlockingDriver, exchange: &E) -
     Ok((exchange.interpret(response), date, elapsed))
 }
 
-fn answer_checks(
-    context: &Context,
-    which: &'static str,
-    api: &ApiConfig,
-    answer: Result<(bool, Option<ApiError>, Option<u64>, u128), RequestError>,
-    credential: &'static str,
-) -> Vec<Check> {
-    let (reach, clock, accepted) = match which {
-        "API" => ("API reachable", "clock", "token accepted"),
-        _ => ("models API reachable", "clock (models API)", "API key accepted"),
-    };
+/// Which API a check is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    /// The console (`SKYTELLS_API_URL`): the token and the access key.
+    Console,
+    /// The models API (`SKYTELLS_AI_API_URL`): the API key.
+    Models,
+}
+
+impl Which {
+    /// The checks' names: reachable, TLS, clock, credential accepted; and the credential.
+    fn names(self) -> [&'static str; 5] {
+        match self {
+            Which::Console => ["API reachable", "TLS", "clock", "token accepted", "token"],
+            Which::Models => {
+                ["models API reachable", "TLS (models API)", "clock (models API)", "API key accepted", "API key"]
+            }
+        }
+    }
+}
+
+fn answer_checks(context: &Context, which: Which, api: &ApiConfig, answer: Answer) -> Vec<Check> {
+    let [reach, tls, clock, accepted, credential] = which.names();
     let url = api.base.as_str();
-    let (accepted_ok, error, date, ms) = match answer {
+    let (verdict, date, ms) = match answer {
         Ok(answer) => answer,
         Err(RequestError::Transport(error)) if error.kind == TransportErrorKind::UntrustedCertificate => {
             let proxy = proxy_for(context, &api.base);
@@ -207,7 +219,7 @@ fn answer_checks(
                 String::new()
             };
             return vec![fail(
-                "TLS",
+                tls,
                 format!("{url}: the certificate is not trusted: {}{cause}", error.detail),
                 "If your network inspects TLS (a corporate proxy), set SSL_CERT_FILE to a PEM file with its root certificate. Nothing was sent.",
             )];
@@ -220,33 +232,35 @@ fn answer_checks(
             )]
         }
     };
-    let mut checks = vec![pass(reach, format!("{url} answered in {ms} ms"))];
-    if which == "API" || date.is_some() {
-        checks.push(match date {
-            Some(date) => {
-                let skew = clock_skew_secs(date, context.now_ms());
-                if skew.unsigned_abs() > MAX_CLOCK_SKEW_SECS {
-                    let way = if skew > 0 { "ahead of" } else { "behind" };
-                    fail(
-                        clock,
-                        format!("this machine's clock is {} s {way} the API's", skew.unsigned_abs()),
-                        "Set the clock right (enable time synchronisation: `timedatectl set-ntp true` on Linux).",
-                    )
-                } else {
-                    pass(clock, format!("within {} s of the API's", skew.unsigned_abs()))
-                }
-            }
-            None => pass(clock, "not checked (the API sent no Date)"),
-        });
+    let sent = if verdict.is_some() { format!("with the {credential}") } else { "with no credential".to_owned() };
+    let mut checks = vec![pass(reach, format!("{url} answered in {ms} ms ({sent})"))];
+    if api.base.as_str().starts_with("https://") {
+        checks.push(pass(tls, format!("the certificate of {url} verifies")));
     }
-    checks.push(match (accepted_ok, error) {
-        (true, _) => pass(accepted, format!("the {credential} was accepted by {url}")),
-        (false, Some(error)) if error.credential_is_genuine() => {
-            fail(accepted, format!("accepted, but: {}", error), messages::api_error(&error))
+    checks.push(match date {
+        Some(date) => {
+            let skew = clock_skew_secs(date, context.now_ms());
+            if skew.unsigned_abs() > MAX_CLOCK_SKEW_SECS {
+                let way = if skew > 0 { "ahead of" } else { "behind" };
+                fail(
+                    clock,
+                    format!("this machine's clock is {} s {way} the API's", skew.unsigned_abs()),
+                    "Set the clock right (enable time synchronisation: `timedatectl set-ntp true` on Linux).",
+                )
+            } else {
+                pass(clock, format!("within {} s of the API's", skew.unsigned_abs()))
+            }
         }
-        (false, Some(error)) => fail(accepted, format!("{url}: {error}"), messages::api_error(&error)),
-        (false, None) => fail(accepted, "no answer", "Try again."),
+        None => pass(clock, "not checked (the API sent no Date)"),
     });
+    match verdict {
+        None => {}
+        Some(Ok(())) => checks.push(pass(accepted, format!("the {credential} was accepted by {url}"))),
+        Some(Err(error)) if error.credential_is_genuine() => {
+            checks.push(fail(accepted, format!("accepted, but: {}", error), messages::api_error(&error)))
+        }
+        Some(Err(error)) => checks.push(fail(accepted, format!("{url}: {error}"), messages::api_error(&error))),
+    }
     checks
 }
 
