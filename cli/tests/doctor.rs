@@ -3,7 +3,10 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use common::{token, Sandbox};
 use serde_json::Value;
@@ -49,7 +52,10 @@ fn a_healthy_setup_passes_every_check_with_one_request_per_api() {
     assert_eq!(report["ok"], true);
     assert_eq!(check(&report, "token accepted")["ok"], true, "{report:#}");
     assert_eq!(check(&report, "API key accepted")["ok"], true, "{report:#}");
-    assert!(check(&report, "API URL")["detail"].as_str().unwrap().contains("never proxied"), "{report:#}");
+    assert!(
+        check(&report, "proxy")["detail"].as_str().unwrap().contains("is this machine, never proxied"),
+        "{report:#}"
+    );
     let log = sandbox.emulator.log();
     assert_eq!(log.len(), 2, "one request per API: {log:?}");
     for entry in log {
@@ -189,4 +195,87 @@ fn with_no_credential_each_api_still_gets_one_request_that_carries_nothing() {
     let log = sandbox.emulator.log();
     assert_eq!(log.len(), 2, "one request per API: {log:?}");
     assert!(log.iter().all(|entry| !entry.authorized && entry.api_key_prefix.is_none()), "{log:?}");
+}
+
+#[test]
+fn a_proxy_for_a_remote_api_is_named_and_never_sees_a_secret() {
+    // The emulator stands in as the proxy and logs the CONNECT it is asked for (which it
+    // refuses): the API's name is never resolved here, so nothing leaves the machine.
+    let proxy = Sandbox::new(|_| {});
+    let sandbox = Sandbox::new(|_| {});
+    let (code, report, _) = doctor(&sandbox, |command| {
+        command
+            .env("SKYTELLS_API_URL", "https://api.example.test")
+            .env("https_proxy", proxy.emulator.url())
+            .env("SKYTELLS_TOKEN", token("ab"));
+    });
+    assert_eq!(code, Some(1), "{report:#}");
+    let named = check(&report, "proxy");
+    let expected = format!("goes through the proxy {} (from https_proxy)", proxy.emulator.url());
+    assert!(named["detail"].as_str().unwrap().contains(&expected), "{named}");
+    let models = check(&report, "proxy (models API)");
+    assert!(models["detail"].as_str().unwrap().contains("is this machine, never proxied"), "{models}");
+    let reach = check(&report, "API reachable");
+    assert_eq!(reach["ok"], false, "{report:#}");
+    assert!(
+        reach["fix"].as_str().unwrap().starts_with(&format!("Check the proxy {}", proxy.emulator.url())),
+        "{reach}"
+    );
+    let log = proxy.emulator.log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!((log[0].method.as_str(), log[0].path.as_str()), ("CONNECT", "api.example.test:443"));
+    assert!(!log[0].authorized, "the proxy never sees the token");
+}
+
+/// A proxy that tunnels every CONNECT to `target`, whatever host it names, as a
+/// TLS-inspecting proxy answers with a certificate of its own. Returns its URL and the
+/// CONNECT lines it was sent.
+fn tunnel_to(target: std::net::SocketAddr) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&asked);
+    std::thread::spawn(move || {
+        for client in listener.incoming().map_while(Result::ok) {
+            let mut reader = BufReader::new(client.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            record.lock().unwrap().push(line.trim().to_owned());
+            while !matches!(reader.read_line(&mut String::new()), Ok(0..=2)) {}
+            let mut client = client;
+            client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").unwrap();
+            let server = TcpStream::connect(target).unwrap();
+            let (mut up, mut down) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+            std::thread::spawn(move || std::io::copy(&mut reader, &mut up));
+            std::thread::spawn(move || std::io::copy(&mut { server }, &mut down));
+        }
+    });
+    (url, asked)
+}
+
+#[test]
+fn an_untrusted_certificate_through_a_proxy_names_a_tls_inspecting_proxy_as_the_likely_cause() {
+    let authority = TestAuthority::generate().unwrap();
+    let inspecting = Sandbox::with_tls(&authority, |_| {});
+    let target = inspecting.emulator.url().trim_start_matches("https://").parse().unwrap();
+    let (proxy, asked) = tunnel_to(target);
+    let sandbox = Sandbox::new(|_| {});
+    let (code, report, _) = doctor(&sandbox, |command| {
+        command
+            .env("SKYTELLS_API_URL", "https://api.example.test")
+            .env("HTTPS_PROXY", &proxy)
+            .env("SKYTELLS_TOKEN", token("ab"));
+    });
+    assert_eq!(code, Some(1), "{report:#}");
+    let tls = check(&report, "TLS");
+    assert_eq!(tls["ok"], false, "{report:#}");
+    let detail = tls["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("goes through the proxy {proxy}, so a TLS-inspecting proxy is the likely cause")),
+        "{tls}"
+    );
+    let fix = tls["fix"].as_str().unwrap();
+    assert!(fix.contains("set SSL_CERT_FILE") && fix.contains("unset HTTPS_PROXY"), "{tls}");
+    assert_eq!(*asked.lock().unwrap(), ["CONNECT api.example.test:443 HTTP/1.1"]);
+    assert!(inspecting.emulator.log().is_empty(), "nothing was sent: {:?}", inspecting.emulator.log());
 }

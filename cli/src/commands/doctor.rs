@@ -11,7 +11,7 @@ use skytells_auth::skytells::{
     Sourced, VerifyApiKey, MAX_CLOCK_SKEW_SECS,
 };
 use skytells_auth::{Exchange, RequestError, Secret, TransportErrorKind};
-use skytells_auth_blocking::{BlockingDriver, TrustedRoots};
+use skytells_auth_blocking::{BlockingDriver, ProxyRoute, TrustedRoots};
 use skytells_auth_store::{CredentialStore, LogoutScope, MAX_FILE_BYTES};
 
 use crate::context::{describe_source, Context};
@@ -50,13 +50,19 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
         Err(_) => None,
     };
     let (console, models) = (context.api(), context.models_api());
+    let driver = context.driver();
     for (name, api, variable) in
         [("API URL", &console, "SKYTELLS_API_URL"), ("models API URL", &models, "SKYTELLS_AI_API_URL")]
     {
         checks.push(match api {
-            Ok(api) => pass(name, format!("{} ({})", api.base.as_str(), proxy_for(context, &api.base))),
+            Ok(api) => pass(name, api.base.as_str()),
             Err(error) => fail(name, error.message.clone(), format!("Fix or unset {variable}.")),
         });
+    }
+    for (name, api) in [("proxy", &console), ("proxy (models API)", &models)] {
+        if let Ok(api) = api {
+            checks.push(pass(name, route(context, &driver, &api.base).describe(api.base.as_str())));
+        }
     }
     let roots = TrustedRoots::from_machine();
     checks
@@ -108,7 +114,6 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
 
     // One round trip per API, at once; each carries only its own credential, and an API
     // with none (or none of its own) gets a request that carries nothing.
-    let driver = context.driver();
     let (console_answer, models_answer) = std::thread::scope(|scope| {
         let models_answer = models.as_ref().ok().map(|models| {
             let driver = &driver;
@@ -128,10 +133,10 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
         )
     });
     if let (Ok(api), Some(answer)) = (&console, console_answer) {
-        checks.extend(answer_checks(context, Which::Console, api, answer));
+        checks.extend(answer_checks(context, &driver, Which::Console, api, answer));
     }
     if let (Ok(api), Some(answer)) = (&models, models_answer) {
-        checks.extend(answer_checks(context, Which::Models, api, answer));
+        checks.extend(answer_checks(context, &driver, Which::Models, api, answer));
     }
     let ok = checks.iter().all(|check| check.ok);
     if json {
@@ -206,30 +211,48 @@ impl Which {
     }
 }
 
-fn answer_checks(context: &Context, which: Which, api: &ApiConfig, answer: Answer) -> Vec<Check> {
+fn answer_checks(
+    context: &Context,
+    driver: &BlockingDriver,
+    which: Which,
+    api: &ApiConfig,
+    answer: Answer,
+) -> Vec<Check> {
     let [reach, tls, clock, accepted, credential] = which.names();
     let url = api.base.as_str();
     let (verdict, date, ms) = match answer {
         Ok(answer) => answer,
         Err(RequestError::Transport(error)) if error.kind == TransportErrorKind::UntrustedCertificate => {
-            let proxy = proxy_for(context, &api.base);
-            let cause = if proxy.starts_with("through") {
-                format!("; the connection goes {proxy}, so a TLS-inspecting proxy is the likely cause")
-            } else {
-                String::new()
-            };
-            return vec![fail(
-                tls,
-                format!("{url}: the certificate is not trusted: {}{cause}", error.detail),
-                "If your network inspects TLS (a corporate proxy), set SSL_CERT_FILE to a PEM file with its root certificate. Nothing was sent.",
-            )];
+            return vec![match route(context, driver, &api.base) {
+                Route::Proxy(proxy) => fail(
+                    tls,
+                    format!(
+                        "{url}: the certificate is not trusted: {}; the connection goes through the proxy {}, so a TLS-inspecting proxy is the likely cause",
+                        error.detail,
+                        proxy.url
+                    ),
+                    format!(
+                        "Ask your network administrator for the proxy's root certificate and set SSL_CERT_FILE to a PEM file with it (or unset {} if this proxy should not be used). Nothing was sent.",
+                        proxy.variable.unwrap_or("the proxy variable")
+                    ),
+                ),
+                _ => fail(
+                    tls,
+                    format!("{url}: the certificate is not trusted: {}", error.detail),
+                    "If your network inspects TLS (a corporate proxy), set SSL_CERT_FILE to a PEM file with its root certificate. Nothing was sent.",
+                ),
+            }];
         }
         Err(error) => {
-            return vec![fail(
-                reach,
-                format!("{url}: {}", messages::request_error(&error)),
-                "Check your network connection and the URL above.",
-            )]
+            let fix = match route(context, driver, &api.base) {
+                Route::Proxy(proxy) => format!(
+                    "Check the proxy {} (from {}) and your network connection, or unset it if it should not be used.",
+                    proxy.url,
+                    proxy.variable.unwrap_or("your settings")
+                ),
+                _ => "Check your network connection and the URL above.".to_owned(),
+            };
+            return vec![fail(reach, format!("{url}: {}", messages::request_error(&error)), fix)];
         }
     };
     let sent = if verdict.is_some() { format!("with the {credential}") } else { "with no credential".to_owned() };
@@ -277,46 +300,47 @@ fn fix_for_credential(what: &str) -> String {
     .to_owned()
 }
 
-/// Whether requests to `base` go through a proxy, and which.
-fn proxy_for(context: &Context, base: &ApiBase) -> String {
-    let origin = base.origin();
-    let (scheme, authority) = origin.as_str().split_once("://").unwrap_or(("https", origin.as_str()));
-    let host = match authority.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    if skytells_auth::is_loopback_address(host) || host == "localhost" {
-        return "direct: this machine, never proxied".to_owned();
-    }
-    let var = |names: &[&'static str]| -> Option<(&'static str, String)> {
-        names.iter().find_map(|name| context.var(name).map(|value| (*name, value.to_owned())))
-    };
-    let no_proxy = var(&["NO_PROXY", "no_proxy"]).map(|(_, value)| value).unwrap_or_default();
-    let exempt = no_proxy.split(',').map(str::trim).filter(|entry| !entry.is_empty()).any(|entry| {
-        entry == "*"
-            || host == entry.trim_start_matches('.')
-            || host.ends_with(&format!(".{}", entry.trim_start_matches('.')))
-    });
-    let names: &[&'static str] = if scheme == "https" {
-        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-    } else {
-        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-    };
-    match var(names) {
-        Some(_) if exempt => "direct (NO_PROXY)".to_owned(),
-        Some((name, value)) => format!("through the proxy {} from {name}", strip_userinfo(&value)),
-        None => "direct: no proxy set".to_owned(),
+/// How requests to an API leave this machine.
+enum Route {
+    /// The API is on this machine: never through a proxy.
+    Local,
+    /// Through this proxy.
+    Proxy(ProxyRoute),
+    /// Straight to the API, though a proxy is set: `NO_PROXY` exempts it.
+    Exempt,
+    /// Straight to the API: no proxy is set.
+    Direct,
+}
+
+impl Route {
+    fn describe(&self, url: &str) -> String {
+        match self {
+            Route::Local => format!("direct: {url} is this machine, never proxied"),
+            Route::Proxy(proxy) => {
+                format!("{url} goes through the proxy {} (from {})", proxy.url, proxy.variable.unwrap_or("settings"))
+            }
+            Route::Exempt => format!("direct: NO_PROXY exempts {url} from the proxy that is set"),
+            Route::Direct => format!("direct: no proxy is set (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) for {url}"),
+        }
     }
 }
 
-/// A proxy URL without a user name or password.
-fn strip_userinfo(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((_, host)) => format!("{scheme}://{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+/// Whether requests to `base` go through a proxy, and which: the driver's own decision.
+fn route(context: &Context, driver: &BlockingDriver, base: &ApiBase) -> Route {
+    let Ok(uri) = base.as_str().parse::<skytells_auth::http::Uri>() else { return Route::Direct };
+    if uri.host().is_some_and(skytells_auth::is_loopback_address) {
+        return Route::Local;
+    }
+    match driver.proxy_for(&uri) {
+        Some(proxy) => Route::Proxy(proxy),
+        None => {
+            let names = ["ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+            if names.iter().any(|name| context.var(name).is_some()) {
+                Route::Exempt
+            } else {
+                Route::Direct
+            }
+        }
     }
 }
 
