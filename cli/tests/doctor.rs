@@ -8,6 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use common::secret_service::{SecretService, BARE_BUS};
 use common::{token, Sandbox};
 use serde_json::Value;
 use skytells_emulator::TestAuthority;
@@ -52,6 +53,9 @@ fn a_healthy_setup_passes_every_check_with_one_request_per_api() {
     assert_eq!(report["ok"], true);
     assert_eq!(check(&report, "token accepted")["ok"], true, "{report:#}");
     assert_eq!(check(&report, "API key accepted")["ok"], true, "{report:#}");
+    let bus = check(&report, "keyring session bus");
+    assert_eq!(bus["ok"], true, "the keyring is not used: {report:#}");
+    assert!(bus["detail"].as_str().unwrap().contains("not needed: no login is kept there"), "{bus}");
     assert!(
         check(&report, "proxy")["detail"].as_str().unwrap().contains("is this machine, never proxied"),
         "{report:#}"
@@ -278,4 +282,60 @@ fn an_untrusted_certificate_through_a_proxy_names_a_tls_inspecting_proxy_as_the_
     assert!(fix.contains("set SSL_CERT_FILE") && fix.contains("unset HTTPS_PROXY"), "{tls}");
     assert_eq!(*asked.lock().unwrap(), ["CONNECT api.example.test:443 HTTP/1.1"]);
     assert!(inspecting.emulator.log().is_empty(), "nothing was sent: {:?}", inspecting.emulator.log());
+}
+
+#[test]
+fn a_login_in_a_locked_keyring_fails_the_lock_check_with_unlock() {
+    let service = SecretService::start();
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.emulator.add_token(&token("7c"), &[]);
+    let mut login = sandbox.command(&["login", "--token", "--keyring"]);
+    login.env("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    assert_eq!(sandbox.run_command(login, &token("7c")).code, Some(0));
+    service.lock();
+    let before = sandbox.emulator.log().len();
+    let (code, report, _) = doctor(&sandbox, |command| {
+        command.env("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    });
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(check(&report, "keyring session bus")["ok"], true, "{report:#}");
+    assert_eq!(check(&report, "keyring provider")["ok"], true, "{report:#}");
+    let locked = check(&report, "keyring locked");
+    assert_eq!(locked["ok"], false, "{report:#}");
+    assert!(locked["fix"].as_str().unwrap().starts_with("Unlock the keyring"), "{locked}");
+    let items = check(&report, "keyring items");
+    assert_eq!(items["detail"], format!("this program's: token {}", sandbox.origin()), "{items}");
+    let log = sandbox.emulator.log();
+    assert!(log[before..].iter().all(|entry| !entry.authorized), "the token was not read, so not sent: {log:?}");
+}
+
+#[test]
+fn a_login_in_a_keyring_with_no_bus_or_no_provider_fails_with_the_fix_for_each() {
+    let sandbox = Sandbox::new(|_| {});
+    let user = format!("token {}", sandbox.origin());
+    let marker = serde_json::json!({ sandbox.origin(): {"token_keyring": {"service": "skytells-cli", "user": user}} });
+    std::fs::create_dir_all(sandbox.config_dir()).unwrap();
+    common::set_mode(&sandbox.config_dir(), 0o700);
+    std::fs::write(sandbox.origins_file(), marker.to_string()).unwrap();
+    common::set_mode(&sandbox.origins_file(), 0o600);
+
+    let (code, report, _) = doctor(&sandbox, |_| {});
+    assert_eq!(code, Some(1), "{report:#}");
+    let bus = check(&report, "keyring session bus");
+    assert_eq!(bus["ok"], false, "{report:#}");
+    assert!(bus["detail"].as_str().unwrap().contains("DBUS_SESSION_BUS_ADDRESS is not set"), "{bus}");
+    assert!(bus["fix"].as_str().unwrap().starts_with("Run skytells in your desktop session"), "{bus}");
+
+    let service = SecretService::bus_only(Some(BARE_BUS));
+    let (code, report, _) = doctor(&sandbox, |command| {
+        command.env("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    });
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(check(&report, "keyring session bus")["ok"], true, "{report:#}");
+    let provider = check(&report, "keyring provider");
+    assert_eq!(provider["ok"], false, "{report:#}");
+    let detail = provider["detail"].as_str().unwrap();
+    assert!(detail.contains("nothing on the D-Bus session provides the Secret Service"), "{provider}");
+    let fix = provider["fix"].as_str().unwrap();
+    assert!(fix.starts_with("Start a keyring that provides the Secret Service"), "{provider}");
 }
