@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::secret_service::SecretService;
+use common::secret_service::{SecretService, BARE_BUS};
 use common::{token, Run, Sandbox};
 
 /// `skytells ARGS` talking to `service`'s bus.
@@ -15,11 +15,6 @@ fn on_bus(sandbox: &Sandbox, service: &SecretService, args: &[&str]) -> Command 
     command.env("DBUS_SESSION_BUS_ADDRESS", &service.address);
     command
 }
-
-/// A session bus that starts nothing on demand: what is on it is what a test puts there.
-const BARE_BUS: &str = r#"<busconfig><type>session</type><listen>unix:dir=FOLDER</listen>
-    <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-    </busconfig>"#;
 
 /// A Secret Service, and a sandbox logged in to its emulator with the token in the keyring.
 fn logged_in_with_keyring() -> (SecretService, Sandbox, String) {

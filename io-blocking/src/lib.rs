@@ -43,6 +43,19 @@ use skytells_auth_tls::{certificate_failure, RootSource};
 /// [`BlockingDriver::with_agent`] with, so that the versions match.
 pub use ureq;
 
+/// The variables a proxy is taken from, in the order they are tried.
+const PROXY_VARIABLES: [&str; 6] = ["ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+
+/// A proxy requests go through: see [`BlockingDriver::proxy_for`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProxyRoute {
+    /// The proxy, as `scheme://host:port`: no user name or password.
+    pub url: String,
+    /// The environment variable it came from (`None`: an agent of your own).
+    pub variable: Option<&'static str>,
+}
+
 /// Runs the core's requests on the calling thread.
 #[derive(Debug, Clone)]
 pub struct BlockingDriver {
@@ -174,6 +187,39 @@ impl BlockingDriver {
         }
         let tls = self.tls();
         (if direct { &tls.direct } else { &tls.remote }, Some(&tls.roots))
+    }
+
+    /// The proxy a request to `uri` would go through, as this driver decides it (`None`:
+    /// straight to the server): never for this machine; else the agent's own, or the first
+    /// usable one of `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (each also in lower case),
+    /// unless `NO_PROXY` exempts the host. For a doctor to show; it reads the environment
+    /// now, as the driver does at its first https request.
+    ///
+    /// ```
+    /// let driver = skytells_auth_blocking::BlockingDriver::new();
+    /// assert!(driver.proxy_for(&"http://127.0.0.1:8080/".parse().unwrap()).is_none());
+    /// ```
+    pub fn proxy_for(&self, uri: &http::Uri) -> Option<ProxyRoute> {
+        if uri.host().is_some_and(skytells_auth::is_loopback_address) {
+            return None;
+        }
+        let (proxy, variable) = match &self.own_agent {
+            Some(own) => (own.config().proxy()?.clone(), None),
+            None => {
+                let proxy = ureq::Proxy::try_from_env()?;
+                // The variable it came from: the first set whose value makes this proxy.
+                let variable = PROXY_VARIABLES.into_iter().find(|name| {
+                    let named = std::env::var(name).ok().and_then(|value| ureq::Proxy::new(&value).ok());
+                    named.is_some_and(|named| named.uri() == proxy.uri())
+                });
+                (proxy, variable)
+            }
+        };
+        if proxy.is_no_proxy(uri) {
+            return None;
+        }
+        let scheme = proxy.uri().scheme_str().unwrap_or("http").to_owned();
+        Some(ProxyRoute { url: format!("{scheme}://{}:{}", proxy.host(), proxy.port()), variable })
     }
 
     /// Sends one request under the limits the core set.

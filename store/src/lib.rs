@@ -52,7 +52,7 @@ use skytells_auth::Secret;
 
 pub use files::MAX_FILE_BYTES;
 use files::{Existing, LockHeld, Staged};
-pub use keyring::{Keyring, KeyringError, NoKeyring};
+pub use keyring::{Keyring, KeyringError, KeyringProbe, NoKeyring};
 
 /// Permission bits of the credentials files.
 pub const FILE_MODE: u32 = 0o600;

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 use skytells_auth::skytells::{
-    clock_skew_secs, messages, parse_http_date, ApiBase, ApiConfig, ApiError, FetchIdentity, SecretKind, Sourced,
-    VerifyApiKey, MAX_CLOCK_SKEW_SECS,
+    clock_skew_secs, messages, parse_http_date, ApiBase, ApiConfig, ApiError, FetchIdentity, ProbeApi, SecretKind,
+    Sourced, VerifyApiKey, MAX_CLOCK_SKEW_SECS,
 };
 use skytells_auth::{Exchange, RequestError, Secret, TransportErrorKind};
-use skytells_auth_blocking::{BlockingDriver, TrustedRoots};
+use skytells_auth_blocking::{BlockingDriver, ProxyRoute, TrustedRoots};
 use skytells_auth_store::{CredentialStore, LogoutScope, MAX_FILE_BYTES};
 
 use crate::context::{describe_source, Context};
@@ -50,13 +50,19 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
         Err(_) => None,
     };
     let (console, models) = (context.api(), context.models_api());
+    let driver = context.driver();
     for (name, api, variable) in
         [("API URL", &console, "SKYTELLS_API_URL"), ("models API URL", &models, "SKYTELLS_AI_API_URL")]
     {
         checks.push(match api {
-            Ok(api) => pass(name, format!("{} ({})", api.base.as_str(), proxy_for(context, &api.base))),
+            Ok(api) => pass(name, api.base.as_str()),
             Err(error) => fail(name, error.message.clone(), format!("Fix or unset {variable}.")),
         });
+    }
+    for (name, api) in [("proxy", &console), ("proxy (models API)", &models)] {
+        if let Ok(api) = api {
+            checks.push(pass(name, route(context, &driver, &api.base).describe(api.base.as_str())));
+        }
     }
     let roots = TrustedRoots::from_machine();
     checks
@@ -104,47 +110,34 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
             (Some(_), Err(problem), None) => fail("API key", problem.to_string(), fix_for_credential("API key")),
         });
     }
-    checks.push(keyring_check(context, &store, file.as_ref().is_some_and(|file| !file.keyring_entries().is_empty())));
+    checks.extend(keyring_checks(&store, file.as_ref().is_some_and(|file| !file.keyring_entries().is_empty())));
 
-    // One round trip per API, at once; each carries only its own credential.
-    let driver = context.driver();
+    // One round trip per API, at once; each carries only its own credential, and an API
+    // with none (or none of its own) gets a request that carries nothing.
     let (console_answer, models_answer) = std::thread::scope(|scope| {
-        let models_answer = match (&models, &api_key) {
-            (Ok(models), Some(key)) => {
-                let exchange = VerifyApiKey { config: models, api_key: &key.value };
-                let driver = &driver;
-                Some(scope.spawn(move || timed(driver, &exchange)))
-            }
-            _ => None,
-        };
-        let console_answer = match (&console, &token) {
-            (Ok(api), Some(token)) => Some(timed(&driver, &FetchIdentity { config: api, token: &token.value })),
-            _ => None,
-        };
+        let models_answer = models.as_ref().ok().map(|models| {
+            let driver = &driver;
+            let key = api_key.as_ref();
+            scope.spawn(move || match key {
+                Some(key) => checked(timed(driver, &VerifyApiKey { config: models, api_key: &key.value })),
+                None => probed(timed(driver, &ProbeApi { config: models })),
+            })
+        });
+        let console_answer = console.as_ref().ok().map(|api| match &token {
+            Some(token) => checked(timed(&driver, &FetchIdentity { config: api, token: &token.value })),
+            None => probed(timed(&driver, &ProbeApi { config: api })),
+        });
         (
             console_answer,
             models_answer.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
         )
     });
     if let (Ok(api), Some(answer)) = (&console, console_answer) {
-        checks.extend(answer_checks(
-            context,
-            "API",
-            api,
-            answer.map(|(value, date, ms)| (value.is_ok(), value.err(), date, ms)),
-            "token",
-        ));
+        checks.extend(answer_checks(context, &driver, Which::Console, api, answer));
     }
     if let (Ok(api), Some(answer)) = (&models, models_answer) {
-        checks.extend(answer_checks(
-            context,
-            "models API",
-            api,
-            answer.map(|(value, date, ms)| (value.is_ok(), value.err(), date, ms)),
-            "API key",
-        ));
+        checks.extend(answer_checks(context, &driver, Which::Models, api, answer));
     }
-
     let ok = checks.iter().all(|check| check.ok);
     if json {
         context.print_json(&DoctorJson { schema: 1, ok, checks: &checks })?;
@@ -173,6 +166,18 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
 /// An exchange's answer, the server's `Date` (seconds since 1970) and the time it took.
 type Timed<T> = Result<(Result<T, ApiError>, Option<u64>, u128), RequestError>;
 
+/// One API's round trip: whether its credential was accepted (`None`: no credential was
+/// sent), the server's `Date` and the time it took.
+type Answer = Result<(Option<Result<(), ApiError>>, Option<u64>, u128), RequestError>;
+
+fn checked<T>(timed: Timed<T>) -> Answer {
+    timed.map(|(value, date, ms)| (Some(value.map(|_| ())), date, ms))
+}
+
+fn probed<T>(timed: Timed<T>) -> Answer {
+    timed.map(|(_, date, ms)| (None, date, ms))
+}
+
 fn timed<E: Exchange<Error = ApiError>>(driver: &BlockingDriver, exchange: &E) -> Timed<E::Output> {
     let transmit = exchange.transmit().map_err(|error| match error {
         ApiError::Request(error) => error,
@@ -185,68 +190,100 @@ fn timed<E: Exchange<Error = ApiError>>(driver: &BlockingDriver, exchange: &E) -
     Ok((exchange.interpret(response), date, elapsed))
 }
 
+/// Which API a check is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    /// The console (`SKYTELLS_API_URL`): the token and the access key.
+    Console,
+    /// The models API (`SKYTELLS_AI_API_URL`): the API key.
+    Models,
+}
+
+impl Which {
+    /// The checks' names: reachable, TLS, clock, credential accepted; and the credential.
+    fn names(self) -> [&'static str; 5] {
+        match self {
+            Which::Console => ["API reachable", "TLS", "clock", "token accepted", "token"],
+            Which::Models => {
+                ["models API reachable", "TLS (models API)", "clock (models API)", "API key accepted", "API key"]
+            }
+        }
+    }
+}
+
 fn answer_checks(
     context: &Context,
-    which: &'static str,
+    driver: &BlockingDriver,
+    which: Which,
     api: &ApiConfig,
-    answer: Result<(bool, Option<ApiError>, Option<u64>, u128), RequestError>,
-    credential: &'static str,
+    answer: Answer,
 ) -> Vec<Check> {
-    let (reach, clock, accepted) = match which {
-        "API" => ("API reachable", "clock", "token accepted"),
-        _ => ("models API reachable", "clock (models API)", "API key accepted"),
-    };
+    let [reach, tls, clock, accepted, credential] = which.names();
     let url = api.base.as_str();
-    let (accepted_ok, error, date, ms) = match answer {
+    let (verdict, date, ms) = match answer {
         Ok(answer) => answer,
         Err(RequestError::Transport(error)) if error.kind == TransportErrorKind::UntrustedCertificate => {
-            let proxy = proxy_for(context, &api.base);
-            let cause = if proxy.starts_with("through") {
-                format!("; the connection goes {proxy}, so a TLS-inspecting proxy is the likely cause")
-            } else {
-                String::new()
-            };
-            return vec![fail(
-                "TLS",
-                format!("{url}: the certificate is not trusted: {}{cause}", error.detail),
-                "If your network inspects TLS (a corporate proxy), set SSL_CERT_FILE to a PEM file with its root certificate. Nothing was sent.",
-            )];
+            return vec![match route(context, driver, &api.base) {
+                Route::Proxy(proxy) => fail(
+                    tls,
+                    format!(
+                        "{url}: the certificate is not trusted: {}; the connection goes through the proxy {}, so a TLS-inspecting proxy is the likely cause",
+                        error.detail,
+                        proxy.url
+                    ),
+                    format!(
+                        "Ask your network administrator for the proxy's root certificate and set SSL_CERT_FILE to a PEM file with it (or unset {} if this proxy should not be used). Nothing was sent.",
+                        proxy.variable.unwrap_or("the proxy variable")
+                    ),
+                ),
+                _ => fail(
+                    tls,
+                    format!("{url}: the certificate is not trusted: {}", error.detail),
+                    "If your network inspects TLS (a corporate proxy), set SSL_CERT_FILE to a PEM file with its root certificate. Nothing was sent.",
+                ),
+            }];
         }
         Err(error) => {
-            return vec![fail(
-                reach,
-                format!("{url}: {}", messages::request_error(&error)),
-                "Check your network connection and the URL above.",
-            )]
+            let fix = match route(context, driver, &api.base) {
+                Route::Proxy(proxy) => format!(
+                    "Check the proxy {} (from {}) and your network connection, or unset it if it should not be used.",
+                    proxy.url,
+                    proxy.variable.unwrap_or("your settings")
+                ),
+                _ => "Check your network connection and the URL above.".to_owned(),
+            };
+            return vec![fail(reach, format!("{url}: {}", messages::request_error(&error)), fix)];
         }
     };
-    let mut checks = vec![pass(reach, format!("{url} answered in {ms} ms"))];
-    if which == "API" || date.is_some() {
-        checks.push(match date {
-            Some(date) => {
-                let skew = clock_skew_secs(date, context.now_ms());
-                if skew.unsigned_abs() > MAX_CLOCK_SKEW_SECS {
-                    let way = if skew > 0 { "ahead of" } else { "behind" };
-                    fail(
-                        clock,
-                        format!("this machine's clock is {} s {way} the API's", skew.unsigned_abs()),
-                        "Set the clock right (enable time synchronisation: `timedatectl set-ntp true` on Linux).",
-                    )
-                } else {
-                    pass(clock, format!("within {} s of the API's", skew.unsigned_abs()))
-                }
-            }
-            None => pass(clock, "not checked (the API sent no Date)"),
-        });
+    let sent = if verdict.is_some() { format!("with the {credential}") } else { "with no credential".to_owned() };
+    let mut checks = vec![pass(reach, format!("{url} answered in {ms} ms ({sent})"))];
+    if api.base.as_str().starts_with("https://") {
+        checks.push(pass(tls, format!("the certificate of {url} verifies")));
     }
-    checks.push(match (accepted_ok, error) {
-        (true, _) => pass(accepted, format!("the {credential} was accepted by {url}")),
-        (false, Some(error)) if error.credential_is_genuine() => {
-            fail(accepted, format!("accepted, but: {}", error), messages::api_error(&error))
+    checks.push(match date {
+        Some(date) => {
+            let skew = clock_skew_secs(date, context.now_ms());
+            if skew.unsigned_abs() > MAX_CLOCK_SKEW_SECS {
+                let way = if skew > 0 { "ahead of" } else { "behind" };
+                fail(
+                    clock,
+                    format!("this machine's clock is {} s {way} the API's", skew.unsigned_abs()),
+                    "Set the clock right (enable time synchronisation: `timedatectl set-ntp true` on Linux).",
+                )
+            } else {
+                pass(clock, format!("within {} s of the API's", skew.unsigned_abs()))
+            }
         }
-        (false, Some(error)) => fail(accepted, format!("{url}: {error}"), messages::api_error(&error)),
-        (false, None) => fail(accepted, "no answer", "Try again."),
+        None => pass(clock, "not checked (the API sent no Date)"),
     });
+    match verdict {
+        None => {}
+        Some(Ok(())) => checks.push(pass(accepted, format!("the {credential} was accepted by {url}"))),
+        Some(Err(error)) if error.credential_is_genuine() => {
+            checks.push(fail(accepted, format!("accepted, but: {}", error), messages::api_error(&error)))
+        }
+        Some(Err(error)) => checks.push(fail(accepted, format!("{url}: {error}"), messages::api_error(&error))),
+    }
     checks
 }
 
@@ -263,46 +300,47 @@ fn fix_for_credential(what: &str) -> String {
     .to_owned()
 }
 
-/// Whether requests to `base` go through a proxy, and which.
-fn proxy_for(context: &Context, base: &ApiBase) -> String {
-    let origin = base.origin();
-    let (scheme, authority) = origin.as_str().split_once("://").unwrap_or(("https", origin.as_str()));
-    let host = match authority.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    if skytells_auth::is_loopback_address(host) || host == "localhost" {
-        return "direct: this machine, never proxied".to_owned();
-    }
-    let var = |names: &[&'static str]| -> Option<(&'static str, String)> {
-        names.iter().find_map(|name| context.var(name).map(|value| (*name, value.to_owned())))
-    };
-    let no_proxy = var(&["NO_PROXY", "no_proxy"]).map(|(_, value)| value).unwrap_or_default();
-    let exempt = no_proxy.split(',').map(str::trim).filter(|entry| !entry.is_empty()).any(|entry| {
-        entry == "*"
-            || host == entry.trim_start_matches('.')
-            || host.ends_with(&format!(".{}", entry.trim_start_matches('.')))
-    });
-    let names: &[&'static str] = if scheme == "https" {
-        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-    } else {
-        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-    };
-    match var(names) {
-        Some(_) if exempt => "direct (NO_PROXY)".to_owned(),
-        Some((name, value)) => format!("through the proxy {} from {name}", strip_userinfo(&value)),
-        None => "direct: no proxy set".to_owned(),
+/// How requests to an API leave this machine.
+enum Route {
+    /// The API is on this machine: never through a proxy.
+    Local,
+    /// Through this proxy.
+    Proxy(ProxyRoute),
+    /// Straight to the API, though a proxy is set: `NO_PROXY` exempts it.
+    Exempt,
+    /// Straight to the API: no proxy is set.
+    Direct,
+}
+
+impl Route {
+    fn describe(&self, url: &str) -> String {
+        match self {
+            Route::Local => format!("direct: {url} is this machine, never proxied"),
+            Route::Proxy(proxy) => {
+                format!("{url} goes through the proxy {} (from {})", proxy.url, proxy.variable.unwrap_or("settings"))
+            }
+            Route::Exempt => format!("direct: NO_PROXY exempts {url} from the proxy that is set"),
+            Route::Direct => format!("direct: no proxy is set (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) for {url}"),
+        }
     }
 }
 
-/// A proxy URL without a user name or password.
-fn strip_userinfo(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((_, host)) => format!("{scheme}://{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+/// Whether requests to `base` go through a proxy, and which: the driver's own decision.
+fn route(context: &Context, driver: &BlockingDriver, base: &ApiBase) -> Route {
+    let Ok(uri) = base.as_str().parse::<skytells_auth::http::Uri>() else { return Route::Direct };
+    if uri.host().is_some_and(skytells_auth::is_loopback_address) {
+        return Route::Local;
+    }
+    match driver.proxy_for(&uri) {
+        Some(proxy) => Route::Proxy(proxy),
+        None => {
+            let names = ["ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+            if names.iter().any(|name| context.var(name).is_some()) {
+                Route::Exempt
+            } else {
+                Route::Direct
+            }
+        }
     }
 }
 
@@ -386,23 +424,92 @@ fn folder_mode_check(shown: &str, owner: u32, mode: u32, me: u32, how: &str) -> 
     pass("config folder", format!("{shown}{how} (mode 0700, yours)"))
 }
 
-fn keyring_check(context: &Context, store: &CredentialStore, in_use: bool) -> Check {
-    let bus = context.var("DBUS_SESSION_BUS_ADDRESS");
-    if !in_use && bus.is_none() {
-        return pass("keyring", "not used (no secret is kept there, and no D-Bus session is set)");
+/// The keyring step by step: session bus, provider, locked, this program's items, orphans.
+/// Each is informational (✔) when no login points into the keyring; ✖ only when one does
+/// and the keyring cannot give it back.
+fn keyring_checks(store: &CredentialStore, in_use: bool) -> Vec<Check> {
+    use skytells_auth::skytells::KeyringEntry;
+    use skytells_auth_store::KeyringError;
+    let probe = crate::keyring::system().probe(KeyringEntry::SERVICE);
+    let usage = if in_use { "a login is kept there" } else { "no login is kept there" };
+    let instead = "or run `skytells login` (and `skytells api-key set`) without --keyring to keep the secrets in the credentials file";
+    let verdict = |name: &'static str, detail: String, fix: String| {
+        if in_use {
+            fail(name, detail, fix)
+        } else {
+            pass(name, format!("{detail} (not needed: {usage})"))
+        }
+    };
+    let mut checks = Vec::new();
+    if !probe.has_bus {
+        checks.push(pass("keyring", format!("the system keyring; {usage}")));
+    }
+    match &probe.bus {
+        None => {}
+        Some(Ok(())) => checks.push(pass("keyring session bus", "DBUS_SESSION_BUS_ADDRESS names a bus of yours")),
+        Some(Err(error)) => {
+            let fix = match error {
+                KeyringError::Unavailable(why)
+                    if why.contains("another user") || why.contains("only a local socket") =>
+                {
+                    format!("Point DBUS_SESSION_BUS_ADDRESS at your own session bus (unset it, then log in to the desktop session), {instead}.")
+                }
+                _ => format!("Run skytells in your desktop session, where DBUS_SESSION_BUS_ADDRESS is set, {instead}."),
+            };
+            checks.push(verdict("keyring session bus", error.to_string(), fix));
+        }
+    }
+    match &probe.provider {
+        None => {}
+        Some(Ok(())) => checks.push(pass("keyring provider", "a Secret Service answers on the session bus")),
+        Some(Err(error)) => checks.push(verdict(
+            "keyring provider",
+            error.to_string(),
+            format!("Start a keyring that provides the Secret Service (GNOME Keyring, KWallet, KeePassXC), {instead}."),
+        )),
+    }
+    match &probe.locked {
+        None => {}
+        Some(Ok(false)) => checks.push(pass("keyring locked", "no: the default collection is unlocked")),
+        Some(Ok(true)) => checks.push(verdict(
+            "keyring locked",
+            "yes: the default collection is locked, and skytells never waits for an unlock prompt".to_owned(),
+            format!("Unlock the keyring (unlock your desktop session, or the \"login\" keyring in your keyring manager), then run `skytells auth doctor` again; {instead}."),
+        )),
+        Some(Err(error)) => checks.push(verdict(
+            "keyring locked",
+            format!("cannot tell: {error}"),
+            format!("Try again, {instead}."),
+        )),
+    }
+    match &probe.entries {
+        None => {}
+        Some(Ok(Some(entries))) if entries.is_empty() => checks.push(pass("keyring items", "none of this program's")),
+        Some(Ok(Some(entries))) => {
+            let names: Vec<&str> = entries.iter().map(|entry| entry.user.as_str()).collect();
+            checks.push(pass("keyring items", format!("this program's: {}", names.join(", "))))
+        }
+        Some(Ok(None)) => checks.push(pass("keyring items", "this keyring cannot be searched")),
+        Some(Err(error)) => checks.push(verdict(
+            "keyring items",
+            format!("cannot be listed: {error}"),
+            format!("Try again, {instead}."),
+        )),
+    }
+    if probe.has_bus && !matches!(probe.entries, Some(Ok(_))) {
+        checks.push(pass("keyring orphans", "not checked: the keyring cannot be searched"));
+        return checks;
     }
     let orphans = store.keyring_orphans(&LogoutScope::AllApis);
-    if !orphans.is_empty() {
+    checks.push(if orphans.is_empty() {
+        pass("keyring orphans", "none: every item of this program is one a login points to")
+    } else {
         let names: Vec<String> = orphans.iter().map(|entry| entry.user.clone()).collect();
-        return fail(
-            "keyring",
+        fail(
+            "keyring orphans",
             format!("items no login points to: {}", names.join(", ")),
             "Run `skytells logout --all` to delete them (or delete them in your keyring manager).",
-        );
-    }
-    if in_use {
-        pass("keyring", "readable; every item the files point to was read above")
-    } else {
-        pass("keyring", "not used by the files; no stray items of this program")
-    }
+        )
+    });
+    checks
 }

@@ -10,6 +10,11 @@ use std::process::{Child, Command, Stdio};
 
 use tempfile::TempDir;
 
+/// A session bus that starts nothing on demand: what is on it is what a test puts there.
+pub const BARE_BUS: &str = r#"<busconfig><type>session</type><listen>unix:dir=FOLDER</listen>
+    <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+    </busconfig>"#;
+
 /// The keyring's password (an empty one would leave the collection locked behind a
 /// prompt that cannot be shown).
 const PASSWORD: &str = "skytells-test-keyring";

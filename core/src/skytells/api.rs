@@ -10,6 +10,48 @@ use crate::oauth::dialect::malformed;
 use crate::oauth::wire::{self, RequestParts};
 use crate::{BodyError, Exchange, Secret, Transmit};
 
+/// `GET` of the API's base URL with no credential at all: whether the API can be reached,
+/// its certificate, and its `Date`, for when there is no credential to check (or none
+/// that belongs to this API). Any HTTP answer is an answer; its status is the output.
+///
+/// ```
+/// use skytells_auth::skytells::{ApiBase, ApiConfig, ProbeApi};
+/// use skytells_auth::Exchange;
+/// let config = ApiConfig::new(ApiBase::default());
+/// let transmit = ProbeApi { config: &config }.transmit()?;
+/// assert_eq!(transmit.request.uri(), config.base.as_str());
+/// assert!(transmit.request.headers().get("authorization").is_none());
+/// assert!(transmit.request.headers().get("x-api-key").is_none());
+/// # Ok::<(), skytells_auth::skytells::ApiError>(())
+/// ```
+#[derive(Debug)]
+pub struct ProbeApi<'a> {
+    /// The API.
+    pub config: &'a ApiConfig,
+}
+
+impl Exchange for ProbeApi<'_> {
+    type Output = u16;
+    type Error = ApiError;
+
+    fn transmit(&self) -> Result<Transmit, ApiError> {
+        let user_agent = self.config.client.user_agent();
+        let parts = RequestParts {
+            method: Method::GET,
+            url: self.config.base.as_str(),
+            user_agent: Some(&user_agent),
+            authorization: None,
+            body: None,
+            limits: self.config.limits,
+        };
+        Ok(parts.build()?)
+    }
+
+    fn interpret(&self, response: http::Response<Vec<u8>>) -> Result<u16, ApiError> {
+        Ok(response.status().as_u16())
+    }
+}
+
 /// Checks a personal access token against `GET /api/v1/cli/projects`.
 #[derive(Debug)]
 pub struct VerifyToken<'a> {

@@ -31,7 +31,7 @@ mod resolve;
 mod scopes;
 
 pub use age::{CredentialAge, InvalidRotateDays, RotationPolicy, DEFAULT_ROTATE_DAYS};
-pub use api::{FetchIdentity, Identity, Project, VerifyAccessKey, VerifyApiKey, VerifyToken, API_KEY_HEADER};
+pub use api::{FetchIdentity, Identity, ProbeApi, Project, VerifyAccessKey, VerifyApiKey, VerifyToken, API_KEY_HEADER};
 pub use clock::{clock_skew_secs, parse_http_date, MAX_CLOCK_SKEW_SECS};
 pub use config::{
     ApiBase, ApiConfig, ApiOrigin, ApiUrlError, ClientInfo, Dialect, Endpoints, DEFAULT_API_URL, DEFAULT_MODELS_API_URL,

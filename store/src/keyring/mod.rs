@@ -102,6 +102,37 @@ pub trait Keyring: fmt::Debug + Send + Sync {
     /// Every entry filed under `service`, when the keyring can be searched (`None` when it
     /// cannot, as the Keychain and the Credential Manager cannot here).
     fn entries(&self, service: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError>;
+    /// What a doctor shows of the keyring, step by step, with this program's entries
+    /// (`service`'s). The default says only that there is nothing to probe.
+    fn probe(&self, service: &str) -> KeyringProbe {
+        let _ = service;
+        KeyringProbe::not_probed()
+    }
+}
+
+/// The keyring, step by step, as far as each step could go: for `skytells auth doctor`.
+/// A step that was not reached (because one before it failed) is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyringProbe {
+    /// Whether this platform's keyring sits on a D-Bus session bus, which the other steps
+    /// need (false on macOS and Windows, and in a build without a keyring).
+    pub has_bus: bool,
+    /// The session bus: set, reachable, and served by this user.
+    pub bus: Option<Result<(), KeyringError>>,
+    /// Something on it provides the Secret Service.
+    pub provider: Option<Result<(), KeyringError>>,
+    /// Whether the default collection is locked.
+    pub locked: Option<Result<bool, KeyringError>>,
+    /// This program's entries (`None` inside: the keyring cannot be searched).
+    pub entries: Option<Result<Option<Vec<KeyringEntry>>, KeyringError>>,
+}
+
+impl KeyringProbe {
+    /// Nothing probed: no bus, no steps.
+    pub fn not_probed() -> Self {
+        KeyringProbe { has_bus: false, bus: None, provider: None, locked: None, entries: None }
+    }
 }
 
 /// No keyring: every operation says so. What a store without one uses.
@@ -206,6 +237,18 @@ impl Keyring for SystemKeyring {
     fn entries(&self, service: &str) -> Result<Option<Vec<KeyringEntry>>, KeyringError> {
         let service = service.to_owned();
         self.bounded(move || platform::entries(&service))
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn probe(&self, service: &str) -> KeyringProbe {
+        let service = service.to_owned();
+        self.bounded(move || Ok(platform::probe(&service))).unwrap_or_else(|error| KeyringProbe {
+            has_bus: true,
+            bus: Some(Ok(())),
+            provider: Some(Err(error)),
+            locked: None,
+            entries: None,
+        })
     }
 }
 

@@ -130,6 +130,39 @@ pub(super) fn entries(service_name: &str) -> Result<Option<Vec<KeyringEntry>>, K
     Ok(Some(entries))
 }
 
+/// The session bus, the provider on it, whether the default collection is locked, and
+/// `service_name`'s entries: each step as far as it goes.
+pub(super) fn probe(service_name: &str) -> super::KeyringProbe {
+    let mut probe = super::KeyringProbe { has_bus: true, ..super::KeyringProbe::not_probed() };
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
+    if address.is_empty() {
+        probe.bus =
+            Some(Err(KeyringError::Unavailable("no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set".into())));
+        return probe;
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(error) = super::session_bus::check_owner(&address) {
+        probe.bus = Some(Err(error));
+        return probe;
+    }
+    probe.bus = Some(Ok(()));
+    let service = match SecretService::connect_with_max_prompt_timeout(EncryptionType::Plain, 0) {
+        Ok(service) => service,
+        Err(error) => {
+            probe.provider = Some(Err(unavailable(error)));
+            return probe;
+        }
+    };
+    probe.provider = Some(Ok(()));
+    probe.locked = Some(match service.get_default_collection() {
+        Ok(collection) => collection.is_locked().map_err(failed),
+        Err(Error::NoResult) => Err(KeyringError::Failed("it has no default collection to keep secrets in".into())),
+        Err(error) => Err(failed(error)),
+    });
+    probe.entries = Some(entries(service_name));
+    probe
+}
+
 fn unlocked(item: &Item) -> Result<(), KeyringError> {
     if item.is_locked().map_err(failed)? {
         item.unlock().map_err(failed)?;
