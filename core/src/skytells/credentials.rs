@@ -1043,13 +1043,23 @@ impl<'de> Visitor<'de> for FieldsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields: Vec<(String, Box<RawValue>)> = Vec::new();
-        // Names seen, so that a file with thousands of fields stays linear.
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Names seen, indexed once there are many, so that a file with thousands of
+        // fields stays linear and a small one pays for no hashing.
+        let mut seen: Option<HashMap<String, usize>> = None;
         while let Some((name, value)) = map.next_entry::<String, Box<RawValue>>()? {
-            match seen.get(&name) {
-                Some(&index) => fields[index].1 = value,
+            if seen.is_none() && fields.len() >= 16 {
+                seen = Some(fields.iter().enumerate().map(|(index, (name, _))| (name.clone(), index)).collect());
+            }
+            let found = match &seen {
+                Some(seen) => seen.get(&name).copied(),
+                None => fields.iter().position(|(field, _)| *field == name),
+            };
+            match found {
+                Some(index) => fields[index].1 = value,
                 None => {
-                    seen.insert(name.clone(), fields.len());
+                    if let Some(seen) = &mut seen {
+                        seen.insert(name.clone(), fields.len());
+                    }
                     fields.push((name, value));
                 }
             }
