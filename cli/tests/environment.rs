@@ -1,6 +1,10 @@
 //! Values from the environment, through the real binary: credentials trimmed once and
 //! used as checked, folders used byte for byte.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::process::Command;

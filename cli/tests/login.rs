@@ -1,5 +1,9 @@
 //! `skytells login`, through the real binary against the emulator.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::time::{Duration, Instant};
@@ -40,7 +44,8 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     assert_eq!(
         run.stdout,
         format!(
-            "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to ~/config/credentials.json\n"
+            "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to {}\n",
+            sandbox.shown_credentials()
         )
     );
     let credentials = sandbox.emulator_login();

@@ -4,6 +4,10 @@
 //! home against an emulator that knows the token in `$TOKEN` and the access key
 //! `sk_proj_weather_1`; the emulator's URL is shown as the real API's.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::process::Command;

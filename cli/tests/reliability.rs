@@ -1,5 +1,9 @@
 //! Crashes, concurrency and secrets, through the real binary.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::path::Path;
