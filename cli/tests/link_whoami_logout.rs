@@ -29,7 +29,7 @@ fn link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields()
             "token": token("ab"), "created_at": 1776076200000u64, "access_key": "sk_proj_weather_1"
         }}})
     );
-    assert_eq!(common::mode(&sandbox.credentials()), 0o600);
+    common::assert_private_mode(&sandbox.credentials(), 0o600);
 }
 
 #[test]

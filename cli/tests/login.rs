@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{mode, token, Sandbox, TypeWhen};
+use common::{token, Sandbox, TypeWhen};
 use skytells_emulator::DeviceStatus;
 
 #[test]
@@ -59,8 +59,8 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     let created_at = credentials["created_at"].as_u64().unwrap();
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
     assert!(now_ms - created_at < 60_000);
-    assert_eq!(mode(&saved), 0o600);
-    assert_eq!(mode(&sandbox.config_dir()), 0o700);
+    common::assert_private_mode(&saved, 0o600);
+    common::assert_private_mode(&sandbox.config_dir(), 0o700);
 }
 
 #[test]
@@ -394,4 +394,26 @@ fn ctrl_c_while_the_account_is_looked_up_saves_nothing() {
     assert_eq!(run.code, Some(130), "{run:?}");
     assert!(run.stderr.contains("Interrupted; nothing was saved."), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), before, "the token was saved");
+}
+
+#[test]
+#[ignore = "needs the Windows Credential Manager: scripts/wine-tests.sh runs it against skytells.exe under Wine"]
+fn a_token_kept_in_the_credential_manager_reads_back_as_the_same_text() {
+    let sandbox = Sandbox::new(|_| {});
+    let secret = token("5e");
+    sandbox.emulator.add_token(&secret, &[]);
+    let login = sandbox.run(&["login", "--token", "--keyring"], &secret);
+    assert_eq!(login.code, Some(0), "{login:?}");
+    let file = std::fs::read_to_string(sandbox.credentials()).unwrap();
+    assert!(!file.contains(&secret), "the secret is in the file: {file}");
+    assert_eq!(sandbox.emulator_login()["token_keyring"]["service"], "skytells-cli", "{file}");
+    // Read back through the Credential Manager: the same text, not its UTF-16 bytes.
+    let printed = sandbox.run(&["auth", "token"], "");
+    assert_eq!((printed.code, printed.stdout.as_str()), (Some(0), format!("{secret}\n").as_str()), "{printed:?}");
+    let whoami = sandbox.run(&["whoami"], "");
+    assert!(whoami.stdout.contains("Token:       sk_pat_5e5e… (from system keyring"), "{whoami:?}");
+    // Logout deletes it there too: nothing is left to read.
+    assert_eq!(sandbox.run(&["logout", "--force"], "").code, Some(0));
+    let printed = sandbox.run(&["auth", "token"], "");
+    assert_eq!(printed.code, Some(4), "{printed:?}");
 }

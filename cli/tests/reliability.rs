@@ -116,7 +116,7 @@ fn concurrent_links_and_logins_all_succeed_and_leave_one_valid_file() {
     assert!(tokens.contains(&login["token"].as_str().unwrap().to_owned()), "{file}");
     assert!(keys.contains(&login["access_key"].as_str().unwrap().to_owned()), "{file}");
     assert_eq!(file["api_key"], "legacy");
-    assert_eq!(mode(&sandbox.credentials()), 0o600);
+    common::assert_private_mode(&sandbox.credentials(), 0o600);
 }
 
 /// Every file under `dir` that holds `needle`, except `allowed`.

@@ -9,6 +9,9 @@
 
 #[cfg(feature = "keyring")]
 pub mod keyring;
+// win17 hook: access lists, links and replacing on Windows.
+#[cfg(windows)]
+mod windows;
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
@@ -111,6 +114,14 @@ pub enum StoreWarning {
         /// Why it could not be read.
         problem: CredentialsError,
     },
+    /// Windows: the access list let other accounts in; it now grants access to the
+    /// current user alone (the counterpart of [`StoreWarning::Tightened`]).
+    AccessRepaired {
+        /// File or folder.
+        path: PathBuf,
+        /// The other accounts it let in, by name.
+        others: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for StoreWarning {
@@ -129,6 +140,12 @@ impl std::fmt::Display for StoreWarning {
                 "the credentials file {} could not be read ({problem}); it was kept as {} and replaced",
                 path.display(),
                 backup.display()
+            ),
+            StoreWarning::AccessRepaired { path, others } => write!(
+                f,
+                "{} was accessible to other users ({}); its access list now grants access to you alone",
+                path.display(),
+                others.join(", ")
             ),
         }
     }
@@ -270,6 +287,8 @@ impl CredentialStore {
         if let Some(loose) = current_mode(&self.path).filter(|mode| mode & 0o077 != 0) {
             warnings.push(StoreWarning::Tightened { path: self.path.clone(), was: loose, now: FILE_MODE });
         }
+        #[cfg(windows)] // win17 hook: the file is replaced below by one only its user can open
+        warnings.extend(windows::loose(&self.path)?);
         let value = change(&mut credentials);
         // Nothing left (a logout with no unknown fields): remove the file rather than
         // leave an empty object behind.
@@ -452,8 +471,13 @@ impl CredentialStore {
         remove_if_present(&temp)?;
         let result = (|| {
             let mut file = private_options().write(true).create_new(true).open(&temp)?;
+            #[cfg(windows)] // win17 hook: an explicit access list, as 0600 is on Unix
+            windows::restrict_to_current_user(&temp, false)?;
             file.write_all(bytes)?;
             file.sync_all()?;
+            #[cfg(windows)] // win17 hook: retried while another program holds the file open
+            return windows::replace(&temp, &self.path);
+            #[cfg(not(windows))]
             fs::rename(&temp, &self.path)
         })();
         if let Err(source) = result {
@@ -503,7 +527,14 @@ fn ensure_dir(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
+    #[cfg(windows)] // win17 hook
+    let existed = dir.exists();
     builder.create(dir).map_err(|source| io_error("create the folder", dir, source))?;
+    #[cfg(windows)] // win17 hook: a new folder gets an explicit access list, as 0700 on Unix
+    if !existed {
+        windows::restrict_to_current_user(dir, true)
+            .map_err(|source| io_error("change the access list of", dir, source))?;
+    }
     check_folder(dir)
 }
 
@@ -530,7 +561,13 @@ fn check_folder(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
     Ok(vec![StoreWarning::Tightened { path: dir.to_path_buf(), was: mode, now: DIR_MODE }])
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)] // win17 hook
+fn check_folder(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
+    Ok(windows::tighten(dir, true)?.into_iter().collect())
+}
+
+/// Neither Unix nor Windows: no notion of other users' access here.
+#[cfg(not(any(unix, windows)))]
 fn check_folder(_dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
     Ok(Vec::new())
 }
@@ -540,6 +577,8 @@ fn check_folder(_dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
 fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(options, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    #[cfg(windows)] // win17 hook
+    windows::no_follow(options);
     options
 }
 
@@ -554,7 +593,14 @@ fn current_mode(_path: &Path) -> Option<u32> {
     None
 }
 
+/// Windows: repairs the access list if others have any access now.
+#[cfg(windows)] // win17 hook
+fn tighten(path: &Path, _mode: u32) -> Result<Option<StoreWarning>, StoreError> {
+    windows::tighten(path, false)
+}
+
 /// Sets `mode` if others have any access now.
+#[cfg(not(windows))]
 fn tighten(path: &Path, mode: u32) -> Result<Option<StoreWarning>, StoreError> {
     let Some(was) = current_mode(path).filter(|was| was & 0o077 != 0) else { return Ok(None) };
     #[cfg(unix)]

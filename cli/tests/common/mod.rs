@@ -199,6 +199,15 @@ pub fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// Asserts `path`'s Unix mode, for the Linux binary. skytells.exe under Wine is not checked:
+/// Windows has access lists instead, and Wine creates files with the modes of its own
+/// process (RELIABILITY.md, "Windows under Wine").
+pub fn assert_private_mode(path: &Path, expected: u32) {
+    if !windows_binary() {
+        assert_eq!(mode(path), expected, "{}", path.display());
+    }
+}
+
 pub fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

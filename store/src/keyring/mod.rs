@@ -123,6 +123,7 @@ impl SystemKeyring {
 }
 
 /// The secret's bytes as a secret, when they are text.
+#[cfg(all(unix, not(target_os = "macos")))] // win17: native.rs reads text through get_password
 fn secret_from(bytes: Vec<u8>) -> Result<Secret, KeyringError> {
     String::from_utf8(bytes).map(Secret::new).map_err(|_| KeyringError::NotText)
 }
