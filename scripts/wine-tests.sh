@@ -21,6 +21,8 @@ exe="$cross_target_dir/$windows/debug/skytells.exe"
 wine_dir="$cross_target_dir/wine"
 export WINEPREFIX="$wine_dir/prefix" WINEDEBUG=-all
 wrapper="$wine_dir/skytells"
+runner="$wine_dir/wine"
+store_tests_list="$wine_dir/store-tests"
 
 # The CLI tests that run against skytells.exe: name filters given to the test harness
 # with --exact, one per line, as `test-file::test-name`.
@@ -70,12 +72,25 @@ C
   # What the tests run as `skytells`: the test harness clears the environment, so the
   # Wine settings are written into the script. The native DLL beside the exe is preferred
   # to Wine's own bcryptprimitives.
-  cat >"$wrapper" <<SH
+  cat >"$runner" <<SH
 #!/bin/sh
 export WINEPREFIX='$WINEPREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='bcryptprimitives=n,b'
-exec /usr/lib/wine/wine64 '$exe' "\$@"
+exec /usr/lib/wine/wine64 "\$@"
 SH
-  chmod +x "$wrapper"
+  printf '#!/bin/sh\nexec %q %q "$@"\n' "$runner" "$exe" >"$wrapper"
+  chmod +x "$runner" "$wrapper"
+  # The store's Windows-only unit tests (src/windows.rs), built for Windows; run below.
+  echo "== the store's unit tests for $windows (at $((SECONDS - started)) s)"
+  debian_cargo test -Zbuild-std --target "$windows" -p skytells-auth-store --lib --no-run \
+    2>"$wine_dir/store-tests.log" || { cat "$wine_dir/store-tests.log" >&2; exit 1; }
+  # Where cargo put it, relative to the repository when cargo says so.
+  sed -n 's/.*Executable unittests src\/lib.rs (\(.*\))$/\1/p' "$wine_dir/store-tests.log" |
+    sed "s|^\([^/]\)|$repo_root/\1|" >"$store_tests_list"
+  [ -s "$store_tests_list" ] || { echo "the store's test executable was not found" >&2; exit 1; }
+  cp "$(dirname "$exe")/bcryptprimitives.dll" "$(dirname "$(cat "$store_tests_list")")/"
+  # The Wine server the steps above started would linger; `run` starts its own.
+  /usr/lib/wine/wineserver -k
+  /usr/lib/wine/wineserver -w
   # Fails here, not in every test, when the exe cannot start under Wine.
   "$wrapper" --version
 }
@@ -99,6 +114,8 @@ run() {
     # A hang fails the run here rather than at CI's hard limit.
     SKYTELLS_TEST_BIN="$wrapper" timeout 300 cargo test -q -p skytells-cli --test "$file" -- --exact --include-ignored $names
   done
+  echo "== the store's Windows unit tests under Wine (at $((SECONDS - started)) s)"
+  (cd store && timeout 120 "$runner" "$(cat "$store_tests_list")" windows::)
   echo "== Wine tests done (at $((SECONDS - started)) s)"
 }
 

@@ -320,3 +320,27 @@ impl Drop for SecurityDescriptor {
         unsafe { LocalFree(self.descriptor as HLOCAL) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use windows_sys::Win32::Storage::FileSystem::FILE_SHARE_READ;
+
+    #[test]
+    fn a_file_held_open_is_retried_for_a_while_then_reported_and_replaced_once_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, temp) = (dir.path().join("credentials.json"), dir.path().join(".credentials.json.tmp-1"));
+        fs::write(&target, "old").unwrap();
+        fs::write(&temp, "new").unwrap();
+        // As an editor or a scanner holds it: others may read, not delete or rename over it.
+        let held = OpenOptions::new().read(true).share_mode(FILE_SHARE_READ).open(&target).unwrap();
+        let started = Instant::now();
+        let error = replace(&temp, &target).unwrap_err();
+        assert!(started.elapsed() >= REPLACE_PATIENCE, "gave up after {:?}", started.elapsed());
+        assert!(error.to_string().contains("another program keeps the file open"), "{error}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "old");
+        drop(held);
+        replace(&temp, &target).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+    }
+}
