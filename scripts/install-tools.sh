@@ -6,8 +6,8 @@
 set -euo pipefail
 started=$SECONDS
 if [ ! -x /usr/bin/llvm-cov-22 ] || [ ! -x /usr/bin/llvm-profdata-22 ]; then
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends llvm-22 >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends llvm-22 >/dev/null
   echo "installed llvm-22 ($((SECONDS - started)) s)"
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -2,6 +2,10 @@
 //! emulators on two ports stand in for two APIs, and their request logs show which
 //! credential reached which.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use common::{token, Sandbox};

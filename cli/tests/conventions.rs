@@ -1,6 +1,10 @@
 //! What users of gh, cargo and rustup expect: completions, a man page, JSON, quiet,
 //! verbose, colour, scripting helpers.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::process::Command;

@@ -1,5 +1,9 @@
 //! The credentials file's edges: corrupt, loose modes, not a file.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use common::{mode, set_mode, token, Sandbox};

@@ -1,6 +1,10 @@
 //! Values from the environment, through the real binary: credentials trimmed once and
 //! used as checked, folders used byte for byte.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::process::Command;
@@ -315,5 +319,24 @@ fn the_case_of_scheme_and_host_never_sends_plain_http_through_a_proxy() {
                 assert!(run.stdout.contains(&format!("Logged in to {shown} as Ada")), "{api}: {}", run.stdout);
             }
         }
+    }
+}
+
+#[test]
+fn without_home_the_config_folder_is_under_the_windows_profile_folder_and_elsewhere_an_error() {
+    let sandbox = Sandbox::new(|_| {});
+    let mut command = sandbox.command(&["whoami", "--offline"]);
+    command.env_remove("HOME").env_remove("SKYTELLS_CONFIG_DIR");
+    let run = sandbox.run_command(command, "");
+    if common::windows_binary() {
+        // cmd.exe and PowerShell set no HOME (and Wine passes none on): %USERPROFILE%
+        // (Wine sets its own) names the folder, and nothing fails for want of HOME.
+        assert_eq!(run.code, Some(4), "not logged in, rather than an error: {run:?}");
+        let shown = run.stdout.lines().find_map(|line| line.strip_prefix("  Credentials: ")).unwrap_or_default();
+        assert!(shown.ends_with(r"\.config\skytells\origins.json"), "{run:?}");
+        assert!(shown.as_bytes().get(1..3) == Some(b":\\"), "a drive letter: {run:?}");
+    } else {
+        assert_eq!(run.code, Some(1), "{run:?}");
+        assert!(run.stderr.contains("neither SKYTELLS_CONFIG_DIR nor HOME is set"), "{run:?}");
     }
 }

@@ -1,6 +1,10 @@
 //! A config folder another user can write: planted links and shared folders, through
 //! the real binary, run as root (the user an attacker most wants to fool).
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};

@@ -1,6 +1,10 @@
 //! Broken and hostile servers, through the real binary: every case ends with a clear
 //! message, in bounded time, with the credentials file untouched.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::time::{Duration, Instant};

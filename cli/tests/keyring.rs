@@ -2,6 +2,9 @@
 //! bus), and the ways a keyring can be missing: no session bus, nothing providing the
 //! service, a locked collection. Each must be a clear error in bounded time.
 
+// The Secret Service exists on Linux and the BSDs only; the Keychain and the Credential Manager are not tested here (README, "What is tested where").
+#![cfg(all(unix, not(target_os = "macos")))]
+
 mod common;
 
 use std::process::Command;

@@ -1,5 +1,9 @@
 //! `skytells link`, `whoami` and `logout`, through the real binary against the emulator.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use common::{token, Sandbox, TypeWhen};
@@ -15,7 +19,10 @@ fn link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields()
     ));
     let run = sandbox.run(&["link", "sk_proj_weather_1"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(run.stdout, "✔ Linked project Weather App (weather-app)\n  Access key saved to ~/config/origins.json\n");
+    assert_eq!(
+        run.stdout,
+        format!("✔ Linked project Weather App (weather-app)\n  Access key saved to {}\n", sandbox.shown_origins_file())
+    );
     assert_eq!(sandbox.read_credentials(), json!({"api_key": "legacy"}));
     assert_eq!(
         sandbox.read_origins(),
@@ -23,7 +30,7 @@ fn link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields()
             "token": token("ab"), "created_at": 1776076200000u64, "access_key": "sk_proj_weather_1"
         }})
     );
-    assert_eq!(common::mode(&sandbox.origins_file()), 0o600);
+    common::assert_private_mode(&sandbox.origins_file(), 0o600);
 }
 
 #[test]
@@ -97,9 +104,9 @@ fn whoami_names_the_account_and_where_each_credential_came_from() {
     ));
     let run = sandbox.run(&["whoami"], "");
     assert_eq!(run.code, Some(0), "{run:?}");
-    let url = sandbox.origin();
+    let (url, shown) = (sandbox.origin(), sandbox.shown_origins_file());
     let expected = format!(
-        "✔ Logged in to {url} as Ada Lovelace (ada@example.com)\n  User ID:     usr_0001\n  Token:       sk_pat_abab… (from credentials file, stored for {url})\n  Scopes:      inference, account.read\n  Project:     Weather App (weather-app), key sk_proj_weat… from credentials file, stored for {url}\n  Credentials: ~/config/origins.json\n  Status:      authenticated\n",
+        "✔ Logged in to {url} as Ada Lovelace (ada@example.com)\n  User ID:     usr_0001\n  Token:       sk_pat_abab… (from credentials file, stored for {url})\n  Scopes:      inference, account.read\n  Project:     Weather App (weather-app), key sk_proj_weat… from credentials file, stored for {url}\n  Credentials: {shown}\n  Status:      authenticated\n",
     );
     assert_eq!(run.stdout, expected);
 }
@@ -158,7 +165,7 @@ fn whoami_json_follows_the_documented_schema() {
             "authenticated": true,
             "status": "authenticated",
             "api_url": sandbox.emulator.url(),
-            "credentials_file": "~/config/origins.json",
+            "credentials_file": sandbox.shown_origins_file(),
             "user": {"id": "usr_0001", "name": "Ada Lovelace", "email": "ada@example.com"},
             "token": {
                 "prefix": "sk_pat_abab…",
@@ -254,8 +261,9 @@ fn logout_without_a_terminal_needs_force() {
     let run = sandbox.run_command(command, "");
     assert_eq!(run.code, Some(0), "{run:?}");
     let logged_out = format!(
-        "✔ Logged out of {}. Removed its stored token and access key from ~/config/origins.json",
-        sandbox.origin()
+        "✔ Logged out of {}. Removed its stored token and access key from {}",
+        sandbox.origin(),
+        sandbox.shown_origins_file()
     );
     assert!(run.stdout.starts_with(&logged_out), "{}", run.stdout);
     assert!(run.stderr.contains("warning: SKYTELLS_TOKEN is still set in your environment"), "{}", run.stderr);

@@ -1,10 +1,14 @@
 //! `skytells login`, through the real binary against the emulator.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{mode, token, Sandbox, TypeWhen};
+use common::{token, Sandbox, TypeWhen};
 use skytells_emulator::DeviceStatus;
 
 #[test]
@@ -40,7 +44,8 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     assert_eq!(
         run.stdout,
         format!(
-            "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to ~/config/origins.json\n"
+            "✔ Authenticated successfully!\n  Logged in as Ada Lovelace (ada@example.com)\n  Credentials saved to {}\n",
+            sandbox.shown_origins_file()
         )
     );
     let credentials = sandbox.emulator_login();
@@ -54,8 +59,8 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     let created_at = credentials["created_at"].as_u64().unwrap();
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
     assert!(now_ms - created_at < 60_000);
-    assert_eq!(mode(&saved), 0o600);
-    assert_eq!(mode(&sandbox.config_dir()), 0o700);
+    common::assert_private_mode(&saved, 0o600);
+    common::assert_private_mode(&sandbox.config_dir(), 0o700);
 }
 
 #[test]
@@ -408,4 +413,26 @@ fn a_folder_that_cannot_keep_the_token_is_refused_before_a_code_is_asked_for() {
         assert!(run.stderr.contains("it belongs to another user"), "{args:?}: {}", run.stderr);
     }
     assert!(sandbox.emulator.log().is_empty(), "the server was asked: {:?}", sandbox.emulator.log());
+}
+
+#[test]
+#[ignore = "needs the Windows Credential Manager: scripts/wine-tests.sh runs it against skytells.exe under Wine"]
+fn a_token_kept_in_the_credential_manager_reads_back_as_the_same_text() {
+    let sandbox = Sandbox::new(|_| {});
+    let secret = token("5e");
+    sandbox.emulator.add_token(&secret, &[]);
+    let login = sandbox.run(&["login", "--token", "--keyring"], &secret);
+    assert_eq!(login.code, Some(0), "{login:?}");
+    let file = std::fs::read_to_string(sandbox.credentials()).unwrap();
+    assert!(!file.contains(&secret), "the secret is in the file: {file}");
+    assert_eq!(sandbox.emulator_login()["token_keyring"]["service"], "skytells-cli", "{file}");
+    // Read back through the Credential Manager: the same text, not its UTF-16 bytes.
+    let printed = sandbox.run(&["auth", "token"], "");
+    assert_eq!((printed.code, printed.stdout.as_str()), (Some(0), format!("{secret}\n").as_str()), "{printed:?}");
+    let whoami = sandbox.run(&["whoami"], "");
+    assert!(whoami.stdout.contains("Token:       sk_pat_5e5e… (from system keyring"), "{whoami:?}");
+    // Logout deletes it there too: nothing is left to read.
+    assert_eq!(sandbox.run(&["logout", "--force"], "").code, Some(0));
+    let printed = sandbox.run(&["auth", "token"], "");
+    assert_eq!(printed.code, Some(4), "{printed:?}");
 }

@@ -1,6 +1,10 @@
 //! README.md's first command, `skytells-emulator demo`, really logs in, and prints what
 //! README.md shows, apart from what differs on every run (normalised on both sides).
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 

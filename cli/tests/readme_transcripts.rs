@@ -5,6 +5,10 @@
 //! `sk_proj_weather_1`; the emulator's URL is shown as the real API's, and so is the file
 //! its login is kept in (the real API's in credentials.json, any other in origins.json).
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::process::Command;

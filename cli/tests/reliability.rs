@@ -1,5 +1,9 @@
 //! Crashes, concurrency and secrets, through the real binary.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -118,8 +122,8 @@ fn concurrent_links_and_logins_all_succeed_and_leave_one_valid_file() {
     assert!(tokens.contains(&login["token"].as_str().unwrap().to_owned()), "{file}");
     assert!(keys.contains(&login["access_key"].as_str().unwrap().to_owned()), "{file}");
     assert_eq!(file["api_key"], "legacy");
-    assert_eq!(mode(&sandbox.credentials()), 0o600);
-    assert_eq!(mode(&sandbox.origins_file()), 0o600);
+    common::assert_private_mode(&sandbox.credentials(), 0o600);
+    common::assert_private_mode(&sandbox.origins_file(), 0o600);
 }
 
 /// Every file under `dir` that holds `needle`, except those `allowed`.

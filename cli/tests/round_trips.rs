@@ -3,6 +3,10 @@
 //! waits, so a command that sent the second request only after the first was answered
 //! would never let the test see both arrive.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use std::time::Duration;

@@ -2,6 +2,10 @@
 //! the machine's store (or `SSL_CERT_FILE`) knows. The CLI trusts what the machine trusts,
 //! refuses anything else before a credential leaves, and says how to fix it.
 
+// A Unix-host harness (Unix modes, `sh` scripts, util-linux `script`, /proc). Windows runs
+// it from the Linux host against skytells.exe under Wine (scripts/wine-tests.sh).
+#![cfg(unix)]
+
 mod common;
 
 use common::{token, Sandbox};

@@ -145,6 +145,9 @@ impl Staged {
         remove_if_present(&temp)?;
         let result = (|| {
             let mut file = private_options().write(true).create_new(true).open(&temp)?;
+            // An explicit access list, as 0600 is on Unix.
+            #[cfg(windows)]
+            crate::windows::restrict_to_current_user(&temp, false)?;
             file.write_all(bytes)?;
             file.sync_all()
         })();
@@ -157,6 +160,10 @@ impl Staged {
 
     /// Puts the file in place: one rename, so a reader sees the old file or the new one.
     pub(crate) fn commit(self) -> Result<(), StoreError> {
+        // Windows refuses to rename over a file another program holds open: retried there.
+        #[cfg(windows)]
+        let result = crate::windows::replace(&self.temp, &self.target);
+        #[cfg(not(windows))]
         let result = fs::rename(&self.temp, &self.target);
         if let Err(source) = result {
             let _ = fs::remove_file(&self.temp);
@@ -177,7 +184,15 @@ pub(crate) fn ensure_dir(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
+    #[cfg(windows)]
+    let existed = dir.exists();
     builder.create(dir).map_err(|source| io_error("create the folder", dir, source))?;
+    // A new folder gets an explicit access list, as 0700 on Unix.
+    #[cfg(windows)]
+    if !existed {
+        crate::windows::restrict_to_current_user(dir, true)
+            .map_err(|source| io_error("change the access list of", dir, source))?;
+    }
     check_folder(dir)
 }
 
@@ -204,7 +219,14 @@ pub(crate) fn check_folder(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> 
     Ok(vec![StoreWarning::Tightened { path: dir.to_path_buf(), was: mode, now: DIR_MODE }])
 }
 
-#[cfg(not(unix))]
+/// Windows: an access list that lets others in is repaired, as a loose mode is on Unix.
+#[cfg(windows)]
+pub(crate) fn check_folder(dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
+    Ok(crate::windows::tighten(dir, true)?.into_iter().collect())
+}
+
+/// Neither Unix nor Windows: no notion of other users' access here.
+#[cfg(not(any(unix, windows)))]
 pub(crate) fn check_folder(_dir: &Path) -> Result<Vec<StoreWarning>, StoreError> {
     Ok(Vec::new())
 }
@@ -214,6 +236,8 @@ pub(crate) fn check_folder(_dir: &Path) -> Result<Vec<StoreWarning>, StoreError>
 pub(crate) fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(options, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    #[cfg(windows)]
+    crate::windows::no_follow(options);
     options
 }
 
@@ -228,7 +252,14 @@ pub(crate) fn current_mode(_path: &Path) -> Option<u32> {
     None
 }
 
+/// Windows: repairs the access list if others have any access now.
+#[cfg(windows)]
+pub(crate) fn tighten(path: &Path, _mode: u32) -> Result<Option<StoreWarning>, StoreError> {
+    crate::windows::tighten(path, false)
+}
+
 /// Sets `mode` if others have any access now.
+#[cfg(not(windows))]
 pub(crate) fn tighten(path: &Path, mode: u32) -> Result<Option<StoreWarning>, StoreError> {
     let Some(was) = current_mode(path).filter(|was| was & 0o077 != 0) else { return Ok(None) };
     #[cfg(unix)]

@@ -40,6 +40,9 @@
 
 mod files;
 pub mod keyring;
+// Access lists, links and replacing on Windows.
+#[cfg(windows)]
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -185,6 +188,14 @@ pub enum StoreWarning {
         /// Why it could not be deleted.
         problem: KeyringError,
     },
+    /// Windows: the access list let other accounts in; it now grants access to the
+    /// current user alone (the counterpart of [`StoreWarning::Tightened`]).
+    AccessRepaired {
+        /// File or folder.
+        path: PathBuf,
+        /// The other accounts it let in, by name.
+        others: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for StoreWarning {
@@ -211,6 +222,12 @@ impl std::fmt::Display for StoreWarning {
                 f,
                 "the old copy in the system keyring (`{}` of service `{}`) could not be deleted: {problem}",
                 entry.user, entry.service
+            ),
+            StoreWarning::AccessRepaired { path, others } => write!(
+                f,
+                "{} was accessible to other users ({}); its access list now grants access to you alone",
+                path.display(),
+                others.join(", ")
             ),
         }
     }
@@ -855,6 +872,9 @@ impl CredentialStore {
             warnings.push(StoreWarning::BackedUp { path: path.clone(), backup, problem: problem.clone() });
         }
         for path in [self.path.clone(), self.origins_path()] {
+            // The rewrite replaces the file by one only its user can open.
+            #[cfg(windows)]
+            warnings.extend(windows::loose(&path)?);
             if let Some(loose) = files::current_mode(&path).filter(|mode| mode & 0o077 != 0) {
                 warnings.push(StoreWarning::Tightened { path, was: loose, now: FILE_MODE });
             }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+#[cfg(all(unix, not(target_os = "macos")))]
 pub mod secret_service;
 
 use std::io::Write;
@@ -14,6 +15,20 @@ use tempfile::TempDir;
 /// A valid token the emulator accepts when registered.
 pub fn token(fill: &str) -> String {
     format!("sk_pat_{}", fill.repeat(64 / fill.len()))
+}
+
+/// The program under test: `SKYTELLS_TEST_BIN` when set (scripts/wine-tests.sh sets it
+/// to a script that runs skytells.exe under Wine), else the binary cargo built.
+pub fn binary() -> PathBuf {
+    match std::env::var_os("SKYTELLS_TEST_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_skytells")),
+    }
+}
+
+/// Whether the program under test is the Windows build (scripts/wine-tests.sh).
+pub fn windows_binary() -> bool {
+    std::env::var_os("SKYTELLS_TEST_BIN").is_some()
 }
 
 /// One test's world: a home folder, a config folder inside it, and an emulator.
@@ -72,7 +87,7 @@ impl Sandbox {
 
     /// `skytells ARGS` with nothing from the test's own environment but PATH.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_skytells"));
+        let mut command = Command::new(binary());
         command
             .args(args)
             .env_clear()
@@ -118,6 +133,26 @@ impl Sandbox {
         set_mode(&self.config_dir(), 0o700);
         std::fs::write(self.credentials(), json).unwrap();
         set_mode(&self.credentials(), 0o600);
+    }
+
+    /// The credentials file as the binary names it: `~/config/credentials.json`. Wine
+    /// does not pass `HOME` on to Windows programs, so skytells.exe names the whole path,
+    /// with Windows' separator before the file name (the config folder is given with `/`).
+    pub fn shown_credentials(&self) -> String {
+        if windows_binary() {
+            format!("{}\\credentials.json", self.config_dir().display())
+        } else {
+            "~/config/credentials.json".into()
+        }
+    }
+
+    /// The origins file (where the emulator's login is kept) as the binary shows it.
+    pub fn shown_origins_file(&self) -> String {
+        if windows_binary() {
+            format!("{}\\origins.json", self.config_dir().display())
+        } else {
+            "~/config/origins.json".into()
+        }
     }
 
     pub fn read_credentials(&self) -> serde_json::Value {
@@ -205,6 +240,15 @@ impl Sandbox {
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Asserts `path`'s Unix mode, for the Linux binary. skytells.exe under Wine is not checked:
+/// Windows has access lists instead, and Wine creates files with the modes of its own
+/// process (RELIABILITY.md, "Windows under Wine").
+pub fn assert_private_mode(path: &Path, expected: u32) {
+    if !windows_binary() {
+        assert_eq!(mode(path), expected, "{}", path.display());
+    }
 }
 
 pub fn set_mode(path: &Path, mode: u32) {

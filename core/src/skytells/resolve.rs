@@ -27,6 +27,9 @@ pub mod vars {
     pub const API_URL: &str = "SKYTELLS_API_URL";
     /// The home folder, for the default config location.
     pub const HOME: &str = "HOME";
+    /// Windows only: the profile folder, the home folder when `HOME` is unset (Git Bash,
+    /// MSYS and Cygwin set `HOME`; cmd.exe and PowerShell do not).
+    pub const USERPROFILE: &str = "USERPROFILE";
     /// Seconds each request may take (default 30).
     pub const HTTP_TIMEOUT: &str = "SKYTELLS_HTTP_TIMEOUT";
     /// An API key for the models API that overrides the stored one.
@@ -48,6 +51,7 @@ pub struct EnvSnapshot {
     config_dir: Option<OsString>,
     api_url: Option<String>,
     home: Option<OsString>,
+    user_profile: Option<OsString>,
     http_timeout: Option<String>,
     api_key: Option<Secret>,
     ai_api_url: Option<String>,
@@ -86,6 +90,7 @@ impl EnvSnapshot {
                 Some(vars::CONFIG_DIR) => env.config_dir = set,
                 Some(vars::API_URL) => env.api_url = text(),
                 Some(vars::HOME) => env.home = set,
+                Some(vars::USERPROFILE) if cfg!(windows) => env.user_profile = set,
                 Some(vars::HTTP_TIMEOUT) => env.http_timeout = text(),
                 Some(vars::API_KEY) => env.api_key = secret(),
                 Some(vars::AI_API_URL) => env.ai_api_url = text(),
@@ -439,7 +444,8 @@ pub fn resolve_limits(env: &EnvSnapshot) -> Result<RequestLimits, InvalidTimeout
 pub struct NoConfigDir;
 
 /// The config folder: `--config-dir`, then `SKYTELLS_CONFIG_DIR`, then
-/// `$HOME/.config/skytells`. A leading `~` or `~/` is expanded with `HOME`; a relative
+/// `$HOME/.config/skytells` (on Windows, `%USERPROFILE%\.config\skytells` when `HOME` is
+/// unset). A leading `~` or `~/` is expanded with `HOME`; a relative
 /// path stays relative (to the working directory).
 ///
 /// ```
@@ -451,7 +457,8 @@ pub struct NoConfigDir;
 /// assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("/home/ada/sky"));
 /// ```
 pub fn config_dir(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<PathBuf, NoConfigDir> {
-    let home = env.home.as_deref().map(Path::new);
+    // On Windows, `HOME` when set (as Git Bash and MSYS set it), else `%USERPROFILE%`.
+    let home = env.home.as_deref().or(env.user_profile.as_deref()).map(Path::new);
     let from_flag = flags.config_dir.as_deref().filter(|dir| !dir.as_os_str().is_empty());
     match from_flag.or(env.config_dir.as_deref().map(Path::new)) {
         Some(dir) => expand_home(dir, home),
@@ -526,6 +533,19 @@ mod tests {
         assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("rel/dir"));
         let env = EnvSnapshot::from_pairs([("SKYTELLS_CONFIG_DIR", "~other")]);
         assert_eq!(config_dir(&FlagOverrides::default(), &env).unwrap(), PathBuf::from("~other"));
+    }
+
+    #[test]
+    fn the_windows_profile_folder_stands_in_for_home_only_on_windows() {
+        let env = EnvSnapshot::from_pairs([("USERPROFILE", "C:/Users/ada")]);
+        let found = config_dir(&FlagOverrides::default(), &env);
+        if cfg!(windows) {
+            assert_eq!(found.unwrap(), Path::new("C:/Users/ada").join(".config").join("skytells"));
+            let both = EnvSnapshot::from_pairs([("USERPROFILE", "C:/Users/ada"), ("HOME", "D:/home")]);
+            assert_eq!(config_dir(&FlagOverrides::default(), &both).unwrap(), Path::new("D:/home/.config/skytells"));
+        } else {
+            assert_eq!(found, Err(NoConfigDir));
+        }
     }
 
     #[test]

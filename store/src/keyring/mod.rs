@@ -253,7 +253,7 @@ impl Keyring for SystemKeyring {
 }
 
 /// The secret's bytes as a secret, when they are text.
-#[cfg(feature = "keyring")]
+#[cfg(all(feature = "keyring", unix, not(target_os = "macos")))] // native.rs reads text through get_password
 fn secret_from(bytes: Vec<u8>) -> Result<Secret, KeyringError> {
     String::from_utf8(bytes).map(Secret::new).map_err(|_| KeyringError::NotText)
 }

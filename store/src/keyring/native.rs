@@ -7,7 +7,7 @@ use keyring_core::{CredentialStore, Entry, Error};
 use skytells_auth::skytells::KeyringEntry;
 use skytells_auth::Secret;
 
-use super::{secret_from, KeyringError};
+use super::KeyringError;
 
 fn open(entry: &KeyringEntry) -> Result<Entry, KeyringError> {
     #[cfg(target_os = "macos")]
@@ -17,14 +17,21 @@ fn open(entry: &KeyringEntry) -> Result<Entry, KeyringError> {
     Entry::new_in_store(&store, &entry.service, &entry.user).map_err(failed)
 }
 
+// Written and read back as a password (text), never as raw bytes: each store encodes a
+// password in its system's own way (UTF-16 in the Credential Manager, as Windows' own
+// tools show it; UTF-8 in the Keychain), and only `get_password` decodes it again.
+// `get_secret` returns the stored bytes as they are, so on Windows a token written with
+// `set_password` came back as `s\0k\0_\0p\0…`.
 pub(super) fn store(entry: &KeyringEntry, _label: &str, secret: &Secret) -> Result<(), KeyringError> {
     open(entry)?.set_password(secret.expose()).map_err(failed)
 }
 
 pub(super) fn read(entry: &KeyringEntry) -> Result<Option<Secret>, KeyringError> {
-    match open(entry)?.get_secret() {
-        Ok(bytes) => secret_from(bytes).map(Some),
+    match open(entry)?.get_password() {
+        Ok(text) => Ok(Some(Secret::new(text))),
         Err(Error::NoEntry) => Ok(None),
+        // Something else wrote bytes that are not text in this store's encoding.
+        Err(Error::BadEncoding(_)) => Err(KeyringError::NotText),
         Err(error) => Err(failed(error)),
     }
 }
