@@ -7,7 +7,9 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::{StoreError, StoreWarning, DIR_MODE, FILE_MODE};
+#[cfg(unix)]
+use crate::DIR_MODE;
+use crate::{StoreError, StoreWarning, FILE_MODE};
 
 /// The most of one file the store reads. A credentials file is a few hundred bytes; one
 /// with thousands of APIs' logins is still far below this. A larger one is refused
