@@ -1,6 +1,7 @@
 //! `skytells api-key set|status|rm`, and the API key in `whoami` and `logout`: checked with
 //! the models API (`GET /v1/models`, `x-api-key`) of the emulator, saved only when accepted,
 //! and sent to no origin but the one it belongs to.
+#![cfg(unix)]
 
 mod common;
 

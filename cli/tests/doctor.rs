@@ -1,5 +1,6 @@
 //! `skytells auth doctor`: each check is seen failing by breaking the thing it checks,
 //! through the real binary against the emulator.
+#![cfg(unix)]
 
 mod common;
 

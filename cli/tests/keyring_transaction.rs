@@ -8,7 +8,7 @@
 //!
 //! The test re-runs its own binary as the process that dies (the `dies_at_a_keyring_call`
 //! test below, which does nothing unless the parent set `KEYRING_CRASH_SCENARIO`).
-#![cfg(feature = "keyring")]
+#![cfg(all(feature = "keyring", unix, not(target_os = "macos")))]
 
 mod common;
 

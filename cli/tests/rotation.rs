@@ -1,5 +1,6 @@
 //! "Rotate tokens regularly": whoami shows how long ago each stored credential was saved
 //! and, past `SKYTELLS_ROTATE_DAYS` (90 by default; 0: never), reminds on stderr.
+#![cfg(unix)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Signals at the hidden token prompt, through the real binary on a pseudo-terminal: each
 //! puts the terminal's echo back and ends the login with 128 + the signal's number, as
 //! Ctrl-C does (cli/tests/login.rs).
+#![cfg(unix)]
 
 mod common;
 
