@@ -7,6 +7,7 @@ mod common;
 
 use std::process::Command;
 
+#[cfg(not(target_os = "macos"))]
 use common::secret_service::SecretService;
 use common::{token, Sandbox, TypeWhen};
 use serde_json::{json, Value};
@@ -256,6 +257,7 @@ fn logout_keeps_the_api_key_and_says_so_and_all_removes_it() {
 }
 
 #[test]
+#[cfg(not(target_os = "macos"))] // the Secret Service harness is for Linux and the BSDs
 fn a_key_kept_in_the_keyring_leaves_a_marker_and_rm_deletes_it_there() {
     let service = SecretService::start();
     let sandbox = Sandbox::new(|_| {});

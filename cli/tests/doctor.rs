@@ -9,6 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+#[cfg(not(target_os = "macos"))]
 use common::secret_service::{SecretService, BARE_BUS};
 use common::{token, Sandbox};
 use serde_json::Value;
@@ -286,6 +287,7 @@ fn an_untrusted_certificate_through_a_proxy_names_a_tls_inspecting_proxy_as_the_
 }
 
 #[test]
+#[cfg(not(target_os = "macos"))] // the Secret Service harness is for Linux and the BSDs
 fn a_login_in_a_locked_keyring_fails_the_lock_check_with_unlock() {
     let service = SecretService::start();
     let sandbox = Sandbox::new(|_| {});
@@ -311,6 +313,7 @@ fn a_login_in_a_locked_keyring_fails_the_lock_check_with_unlock() {
 }
 
 #[test]
+#[cfg(not(target_os = "macos"))] // the Secret Service harness is for Linux and the BSDs
 fn a_login_in_a_keyring_with_no_bus_or_no_provider_fails_with_the_fix_for_each() {
     let sandbox = Sandbox::new(|_| {});
     let user = format!("token {}", sandbox.origin());
