@@ -98,6 +98,9 @@ SH
 run() {
   echo "== the CLI's tests against skytells.exe under Wine (at $((SECONDS - started)) s)"
   # One Wine server for the whole run, rather than one started (and lingering) per test.
+  # A server the build's last `--version` started ends on its own a few seconds after
+  # that program: wait for it first.
+  /usr/lib/wine/wineserver -w
   /usr/lib/wine/wineserver -p || {
     echo "cannot start a Wine server: is one running for $WINEPREFIX? (WINEPREFIX=$WINEPREFIX wineserver -k)" >&2
     exit 1

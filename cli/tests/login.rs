@@ -423,8 +423,8 @@ fn a_token_kept_in_the_credential_manager_reads_back_as_the_same_text() {
     sandbox.emulator.add_token(&secret, &[]);
     let login = sandbox.run(&["login", "--token", "--keyring"], &secret);
     assert_eq!(login.code, Some(0), "{login:?}");
-    let file = std::fs::read_to_string(sandbox.credentials()).unwrap();
-    assert!(!file.contains(&secret), "the secret is in the file: {file}");
+    let file = sandbox.stored();
+    assert!(!file.contains(&secret), "the secret is in a file: {file}");
     assert_eq!(sandbox.emulator_login()["token_keyring"]["service"], "skytells-cli", "{file}");
     // Read back through the Credential Manager: the same text, not its UTF-16 bytes.
     let printed = sandbox.run(&["auth", "token"], "");
