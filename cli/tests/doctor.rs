@@ -39,7 +39,7 @@ fn healthy() -> Sandbox {
     let sandbox = Sandbox::new(|_| {});
     sandbox.emulator.add_token(&token("ab"), &[]);
     sandbox.emulator.add_api_key(KEY);
-    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}","scopes":["inference","account.read"]}}"#, token("ab")));
     let origins = sandbox.origins_file();
     let mut file: Value = serde_json::from_slice(&std::fs::read(&origins).unwrap()).unwrap();
     file[sandbox.origin()]["api_key"] = Value::from(KEY);
@@ -54,6 +54,10 @@ fn a_healthy_setup_passes_every_check_with_one_request_per_api() {
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["ok"], true);
     assert_eq!(check(&report, "token accepted")["ok"], true, "{report:#}");
+    assert!(
+        check(&report, "token")["detail"].as_str().unwrap().ends_with("; scopes inference, account.read"),
+        "{report:#}"
+    );
     assert_eq!(check(&report, "API key accepted")["ok"], true, "{report:#}");
     let bus = check(&report, "keyring session bus");
     assert_eq!(bus["ok"], true, "the keyring is not used: {report:#}");

@@ -78,7 +78,12 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
         checks.push(match (resolved.require_token(), trouble(SecretKind::Token)) {
             (Ok(found), _) => {
                 token = Some(found.clone());
-                pass("token", described(found))
+                // The scopes the login recorded: what `Insufficient scope` would be about.
+                let scopes = match &resolved.scopes {
+                    Some(scopes) if !scopes.is_empty() => format!("; scopes {}", scopes.join(", ")),
+                    _ => "; scopes not recorded".to_owned(),
+                };
+                pass("token", format!("{}{scopes}", described(found)))
             }
             (Err(_), Some(message)) => fail("token", "kept in the system keyring, which could not be read", message),
             (Err(problem), None) => fail("token", problem.to_string(), fix_for_credential("token")),
