@@ -88,11 +88,11 @@ SH
     sed "s|^\([^/]\)|$repo_root/\1|" >"$store_tests_list"
   [ -s "$store_tests_list" ] || { echo "the store's test executable was not found" >&2; exit 1; }
   cp "$(dirname "$exe")/bcryptprimitives.dll" "$(dirname "$(cat "$store_tests_list")")/"
-  # The Wine server the steps above started would linger; `run` starts its own.
-  /usr/lib/wine/wineserver -k
-  /usr/lib/wine/wineserver -w
   # Fails here, not in every test, when the exe cannot start under Wine.
   "$wrapper" --version
+  # The Wine server the steps above started lingers a few seconds: wait for its end, as
+  # `run` starts one of its own.
+  /usr/lib/wine/wineserver -w
 }
 
 run() {
