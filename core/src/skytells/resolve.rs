@@ -438,9 +438,12 @@ pub fn resolve_limits(env: &EnvSnapshot) -> Result<RequestLimits, InvalidTimeout
     Ok(limits)
 }
 
+/// The variables that can name the home folder on this system.
+const HOME_VARIABLES: &str = if cfg!(windows) { "HOME nor USERPROFILE" } else { "HOME" };
+
 /// No config folder can be named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("cannot tell where to keep credentials: neither SKYTELLS_CONFIG_DIR nor HOME is set. Set SKYTELLS_CONFIG_DIR to a folder")]
+#[error("cannot tell where to keep credentials: neither SKYTELLS_CONFIG_DIR nor {} is set. Set SKYTELLS_CONFIG_DIR to a folder", HOME_VARIABLES)]
 pub struct NoConfigDir;
 
 /// The config folder: `--config-dir`, then `SKYTELLS_CONFIG_DIR`, then
