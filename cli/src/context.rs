@@ -112,7 +112,7 @@ impl Context {
         Ok(ApiConfig::new(self.api_base()?).with_limits(limits))
     }
 
-    /// The models API (`SKYTELLS_AI_API_URL`, default https://api.skytells.ai/v1), where the
+    /// The models API (`SKYTELLS_AI_API_URL`, default `https://api.skytells.ai/v1`), where the
     /// API key goes, and the limits to talk under.
     pub fn models_api(&self) -> Result<ApiConfig, CliError> {
         let limits = resolve_limits(&self.env).map_err(|error| CliError::usage(error.to_string()))?;

@@ -199,7 +199,7 @@ fn report_removed(
     context.say(message)
 }
 
-/// "credentials file, stored for https://api.skytells.ai", or the variable's name.
+/// "credentials file, stored for `https://api.skytells.ai`", or the variable's name.
 pub fn describe_origin(source: Source, origin: &ApiOrigin) -> String {
     match source {
         Source::File | Source::Keyring => format!("{}, stored for {origin}", describe_source(source)),
