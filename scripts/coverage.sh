@@ -15,5 +15,6 @@ report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 cargo llvm-cov -p skytells-auth --branch --doctests --summary-only >"$report" 2>&1 || { cat "$report" >&2; exit 1; }
 grep -E '^(Filename|TOTAL)|^[a-z_/]+\.rs +[0-9]' "$report"
-cargo llvm-cov report -p skytells-auth --summary-only --fail-under-lines "$min_lines" >/dev/null
+# The gate reads the same measure the table shows: the tests and the doctests.
+cargo llvm-cov report -p skytells-auth --branch --doctests --summary-only --fail-under-lines "$min_lines" >/dev/null
 echo "core line coverage is at least ${min_lines}%"
