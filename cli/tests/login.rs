@@ -306,19 +306,7 @@ fn on_a_terminal_an_existing_login_is_kept_unless_you_say_yes() {
 #[test]
 fn ctrl_c_at_the_hidden_prompt_exits_130_and_gives_the_terminal_its_echo_back() {
     let sandbox = Sandbox::new(|_| {});
-    let skytells = sandbox.command(&[]);
-    // One shell session in the pseudo-terminal: the login, its status, then the echo flag.
-    let script = format!(
-        "'{}' login --token; echo \"EXIT=$?\"; stty -a | grep -o ' -*echo ' | head -1",
-        skytells.get_program().to_string_lossy()
-    );
-    let mut session = std::process::Command::new("sh");
-    session.args(["-c", &script]);
-    for (name, value) in skytells.get_envs() {
-        if let Some(value) = value {
-            session.env(name, value);
-        }
-    }
+    let session = sandbox.hidden_prompt_session();
     let run = common::in_terminal(&session, TypeWhen::HiddenPromptShown("(input is hidden)"), "\u{3}", 100);
     assert!(run.stdout.contains("Paste your personal access token (input is hidden):"), "{run:?}");
     assert!(run.stdout.contains("EXIT=130"), "{run:?}");

@@ -11,20 +11,7 @@ use common::Sandbox;
 fn sigterm_sighup_and_sigquit_at_the_hidden_prompt_give_the_echo_back_and_exit_128_plus_n() {
     for (signal, status, said) in [("TERM", 143, "Terminated"), ("HUP", 129, "Hung up"), ("QUIT", 131, "Quit")] {
         let sandbox = Sandbox::new(|_| {});
-        let skytells = sandbox.command(&[]);
-        // One shell session in the pseudo-terminal: the login, its status, then the echo
-        // flag as the next program in that terminal finds it.
-        let script = format!(
-            "'{}' login --token; echo \"EXIT=$?\"; stty -a | grep -o ' -*echo ' | head -1",
-            skytells.get_program().to_string_lossy()
-        );
-        let mut session = std::process::Command::new("sh");
-        session.args(["-c", &script]);
-        for (name, value) in skytells.get_envs() {
-            if let Some(value) = value {
-                session.env(name, value);
-            }
-        }
+        let session = sandbox.hidden_prompt_session();
         let run = common::signal_at_hidden_prompt(&session, "(input is hidden)", signal);
         assert!(run.stdout.contains(" echo ") && !run.stdout.contains(" -echo "), "SIG{signal}: echo is off: {run:?}");
         // The shell reports 128 + N for a command the signal killed as well: the message

@@ -208,6 +208,25 @@ impl Sandbox {
             .unwrap_or(serde_json::Value::Null)
     }
 
+    /// A shell session for the pseudo-terminal: `skytells login --token` (stopped at its
+    /// hidden prompt by the test), then its exit status (`EXIT=N`), then the echo flag as
+    /// the next program in that terminal finds it.
+    pub fn hidden_prompt_session(&self) -> Command {
+        let skytells = self.command(&[]);
+        let script = format!(
+            "'{}' login --token; echo \"EXIT=$?\"; stty -a | grep -o ' -*echo ' | head -1",
+            skytells.get_program().to_string_lossy()
+        );
+        let mut session = Command::new("sh");
+        session.args(["-c", &script]);
+        for (name, value) in skytells.get_envs() {
+            if let Some(value) = value {
+                session.env(name, value);
+            }
+        }
+        session
+    }
+
     /// Both files' contents, to compare before and after a command that must change
     /// nothing.
     pub fn stored(&self) -> String {

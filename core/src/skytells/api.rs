@@ -19,10 +19,12 @@ use crate::{BodyError, Exchange, Secret, Transmit};
 /// use skytells_auth::Exchange;
 /// let config = ApiConfig::new(ApiBase::default());
 /// let transmit = ProbeApi { config: &config }.transmit()?;
-/// assert_eq!(transmit.request.uri(), config.base.as_str());
+/// assert_eq!(transmit.request.uri(), "https://console.skytells.ai/");
 /// assert!(transmit.request.headers().get("authorization").is_none());
+/// let local = ApiConfig::new(ApiBase::parse("http://localhost:8787")?);
+/// assert_eq!(ProbeApi { config: &local }.transmit()?.request.uri(), "http://127.0.0.1:8787/");
 /// assert!(transmit.request.headers().get("x-api-key").is_none());
-/// # Ok::<(), skytells_auth::skytells::ApiError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct ProbeApi<'a> {
@@ -38,7 +40,9 @@ impl Exchange for ProbeApi<'_> {
         let user_agent = self.config.client.user_agent();
         let parts = RequestParts {
             method: Method::GET,
-            url: self.config.base.as_str(),
+            // Through `join`, as every other request: a plain-http `localhost` goes to
+            // 127.0.0.1, never to wherever a resolver says.
+            url: &self.config.base.join("/"),
             user_agent: Some(&user_agent),
             authorization: None,
             body: None,
