@@ -32,6 +32,7 @@ mod output;
 mod prompt;
 mod save;
 mod terminal;
+mod together;
 
 use std::process::ExitCode;
 

@@ -12,6 +12,7 @@ use skytells_auth_blocking::TrustedRoots;
 
 use crate::context::Context;
 use crate::error::{exit, CliError};
+use crate::together::together;
 
 use files::folder_checks;
 use keyring::keyring_checks;
@@ -119,24 +120,20 @@ pub fn run(context: &Context, json: bool) -> Result<(), CliError> {
 
     // One round trip per API, at once; each carries only its own credential, and an API
     // with none (or none of its own) gets a request that carries nothing.
-    let (console_answer, models_answer) = std::thread::scope(|scope| {
-        let models_answer = models.as_ref().ok().map(|models| {
-            let driver = &driver;
-            let key = api_key.as_ref();
-            scope.spawn(move || match key {
-                Some(key) => checked(timed(driver, &VerifyApiKey { config: models, api_key: &key.value })),
-                None => probed(timed(driver, &ProbeApi { config: models })),
+    let (models_answer, console_answer) = together(
+        || {
+            models.as_ref().ok().map(|models| match api_key.as_ref() {
+                Some(key) => checked(timed(&driver, &VerifyApiKey { config: models, api_key: &key.value })),
+                None => probed(timed(&driver, &ProbeApi { config: models })),
             })
-        });
-        let console_answer = console.as_ref().ok().map(|api| match &token {
-            Some(token) => checked(timed(&driver, &FetchIdentity { config: api, token: &token.value })),
-            None => probed(timed(&driver, &ProbeApi { config: api })),
-        });
-        (
-            console_answer,
-            models_answer.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
-        )
-    });
+        },
+        || {
+            console.as_ref().ok().map(|api| match &token {
+                Some(token) => checked(timed(&driver, &FetchIdentity { config: api, token: &token.value })),
+                None => probed(timed(&driver, &ProbeApi { config: api })),
+            })
+        },
+    );
     if let (Ok(api), Some(answer)) = (&console, console_answer) {
         checks.extend(answer_checks(context, &driver, Which::Console, api, answer));
     }

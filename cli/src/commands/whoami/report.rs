@@ -11,6 +11,7 @@ use crate::commands::api_key::api_key_json;
 use crate::context::Context;
 use crate::error::{exit, CliError};
 use crate::output::{AccessKeyJson, ProjectJson, SourceJson, TokenJson, UserJson, WhoamiJson};
+use crate::together::together;
 
 /// Version of the `--json` object; bumped only for incompatible changes.
 const JSON_SCHEMA: u32 = 1;
@@ -150,12 +151,12 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
     // The models API's key goes to the models API only, in the same round trip.
     let api_key_check = api_key.require().ok().map(|key| VerifyApiKey { config: &models, api_key: &key.value });
     let driver = (!offline).then(|| context.driver());
-    let ((key_answer, identity), api_key_answer) = std::thread::scope(|scope| {
-        let api_key_answer = match (&driver, &api_key_check) {
-            (Some(driver), Some(check)) => Some(scope.spawn(move || driver.execute(check))),
+    let (api_key_answer, (key_answer, identity)) = together(
+        || match (&driver, &api_key_check) {
+            (Some(driver), Some(check)) => Some(driver.execute(check)),
             _ => None,
-        };
-        let answers = match (&driver, &key_check, &token_check) {
+        },
+        || match (&driver, &key_check, &token_check) {
             (None, _, _) => (None, None),
             (Some(driver), Some(key), Some(token)) => {
                 let (key, identity) = driver.execute_both(key, token);
@@ -164,11 +165,8 @@ pub fn gather(context: &Context, offline: bool) -> Result<Report, CliError> {
             (Some(driver), key, token) => {
                 (key.as_ref().map(|key| driver.execute(key)), token.as_ref().map(|token| driver.execute(token)))
             }
-        };
-        let api_key_answer =
-            api_key_answer.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (answers, api_key_answer)
-    });
+        },
+    );
     if api_key.api_key.is_some() {
         let state = match (api_key.require(), api_key_answer) {
             (Err(problem), _) => KeyState::Rejected(problem.to_string()),
