@@ -37,6 +37,11 @@ pub(crate) fn read_existing(path: &Path) -> Result<Existing, StoreError> {
     }
     let mut bytes = Vec::new();
     let file = no_follow(OpenOptions::new().read(true)).open(path).map_err(|source| io_error("read", path, source))?;
+    // A link put in place since the check above: on Unix the open refused it (ELOOP); on
+    // Windows it opened the link itself (FILE_FLAG_OPEN_REPARSE_POINT), refused here.
+    if file.metadata().is_ok_and(|meta| meta.file_type().is_symlink()) {
+        return Err(not_a_file(path, "a symbolic link"));
+    }
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|source| io_error("read", path, source))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Ok(Existing::TooLarge);
@@ -295,7 +300,9 @@ pub(crate) fn private_options() -> OpenOptions {
     options
 }
 
-/// Makes a rename or removal in `dir` durable.
+/// Makes a rename or removal in `dir` durable. Nothing to do on Windows: a folder cannot
+/// be flushed there, and NTFS journals the rename itself; the new file's contents were
+/// flushed before it, so a crash leaves the old file or the new one, whole.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     File::open(dir).and_then(|handle| handle.sync_all()).map_err(|source| io_error("sync", dir, source))?;

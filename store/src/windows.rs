@@ -122,12 +122,18 @@ fn held_open(error: &io::Error) -> bool {
 pub(crate) fn others_with_access(path: &Path) -> io::Result<Vec<String>> {
     let user = CurrentUser::get()?;
     let descriptor = SecurityDescriptor::of(path)?;
-    let Some(dacl) = descriptor.dacl() else { return Ok(vec!["everyone (no access list)".into()]) };
+    others_allowed(descriptor.dacl(), user.sid())
+}
+
+/// The accounts `dacl` lets in besides `user`, SYSTEM and Administrators (see
+/// [`others_with_access`]); `None` is a null list, which lets everyone in.
+fn others_allowed(dacl: Option<&ACL>, user: PSID) -> io::Result<Vec<String>> {
+    let Some(dacl) = dacl else { return Ok(vec!["everyone (no access list)".into()]) };
     let mut others = Vec::new();
     for index in 0..u32::from(dacl.AceCount) {
         let mut ace: *mut c_void = std::ptr::null_mut();
-        // SAFETY: `dacl` points into `descriptor`, alive for this loop; `index` is below
-        // its ACE count, and GetAce only writes a pointer into that same ACL.
+        // SAFETY: `dacl` is a valid ACL, alive for this loop; `index` is below its ACE
+        // count, and GetAce only writes a pointer into that same ACL.
         if unsafe { GetAce(dacl, index, &mut ace) } == 0 {
             return Err(io::Error::last_os_error());
         }
@@ -141,9 +147,9 @@ pub(crate) fn others_with_access(path: &Path) -> io::Result<Vec<String>> {
         }
         // SAFETY: an ACCESS_ALLOWED_ACE's SID starts at its `SidStart` field.
         let sid = unsafe { &(*(ace as *const ACCESS_ALLOWED_ACE)).SidStart } as *const u32 as PSID;
-        // SAFETY: `sid` and the user's SID are valid SIDs for the duration of the calls.
+        // SAFETY: `sid` and `user` are valid SIDs for the duration of the calls.
         let trusted = unsafe {
-            EqualSid(sid, user.sid()) != 0
+            EqualSid(sid, user) != 0
                 || IsWellKnownSid(sid, WinLocalSystemSid) != 0
                 || IsWellKnownSid(sid, WinBuiltinAdministratorsSid) != 0
         };
@@ -162,35 +168,53 @@ pub(crate) fn restrict_to_current_user(path: &Path, is_folder: bool) -> io::Resu
         return Ok(());
     }
     let user = CurrentUser::get()?;
-    // SAFETY: the SID is valid while `user` lives.
-    let sid_len = unsafe { GetLengthSid(user.sid()) } as usize;
-    // ACL header, then one ACCESS_ALLOWED_ACE whose SidStart field is replaced by the SID.
-    let size = std::mem::size_of::<ACL>() + std::mem::size_of::<ACCESS_ALLOWED_ACE>() + sid_len;
-    let mut buffer = vec![0u64; size.div_ceil(8)]; // ACLs must be 4-byte aligned
-    let acl = buffer.as_mut_ptr() as *mut ACL;
-    let inherit = if is_folder { OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE } else { 0 };
+    let mut acl = OwnerOnlyAcl::new(user.sid(), is_folder)?;
     let wide = wide(path);
-    // SAFETY: `buffer` is at least `size` bytes, aligned, and outlives the calls; the
-    // SID is valid; `wide` is NUL-terminated.
+    // SAFETY: `acl` is a valid ACL that outlives the call; `wide` is NUL-terminated.
     let status = unsafe {
-        if InitializeAcl(acl, size as u32, ACL_REVISION) == 0
-            || AddAccessAllowedAceEx(acl, ACL_REVISION, inherit, FILE_ALL_ACCESS, user.sid()) == 0
-        {
-            return Err(io::Error::last_os_error());
-        }
         SetNamedSecurityInfoW(
             wide.as_ptr(),
             SE_FILE_OBJECT,
             DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
             std::ptr::null_mut(),
             std::ptr::null_mut(),
-            acl,
+            acl.as_mut_ptr(),
             std::ptr::null(),
         )
     };
     match status {
         0 => Ok(()),
         code => Err(io::Error::from_raw_os_error(code as i32)),
+    }
+}
+
+/// An access list with one entry: full control for `user`, passed down to what a folder
+/// holds when made for a folder.
+struct OwnerOnlyAcl {
+    buffer: Vec<u64>, // ACLs must be 4-byte aligned
+}
+
+impl OwnerOnlyAcl {
+    fn new(user: PSID, is_folder: bool) -> io::Result<Self> {
+        // SAFETY: `user` is a valid SID.
+        let sid_len = unsafe { GetLengthSid(user) } as usize;
+        // ACL header, then one ACCESS_ALLOWED_ACE whose SidStart field is replaced by the SID.
+        let size = std::mem::size_of::<ACL>() + std::mem::size_of::<ACCESS_ALLOWED_ACE>() + sid_len;
+        let mut acl = OwnerOnlyAcl { buffer: vec![0u64; size.div_ceil(8)] };
+        let inherit = if is_folder { OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE } else { 0 };
+        // SAFETY: the buffer is at least `size` bytes and aligned; the SID is valid.
+        let built = unsafe {
+            InitializeAcl(acl.as_mut_ptr(), size as u32, ACL_REVISION) != 0
+                && AddAccessAllowedAceEx(acl.as_mut_ptr(), ACL_REVISION, inherit, FILE_ALL_ACCESS, user) != 0
+        };
+        if !built {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(acl)
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut ACL {
+        self.buffer.as_mut_ptr().cast()
     }
 }
 
@@ -233,12 +257,28 @@ fn account_name(sid: PSID) -> String {
         let domain = String::from_utf16_lossy(&domain[..domain_len as usize]);
         return if domain.is_empty() { name } else { format!("{domain}\\{name}") };
     }
+    sid_text(sid).unwrap_or_else(|| "an unknown account".into())
+}
+
+/// `sid` as text (`S-1-5-…`).
+fn sid_text(sid: PSID) -> Option<String> {
     let mut text: *mut u16 = std::ptr::null_mut();
-    // SAFETY: on success `text` is a NUL-terminated string we free with LocalFree.
+    // SAFETY: `sid` is valid; on success `text` is a NUL-terminated string we free once.
     unsafe {
         if ConvertSidToStringSidW(sid, &mut text) == 0 {
-            return "an unknown account".into();
+            return None;
         }
+        Some(take_local_text(text))
+    }
+}
+
+/// The NUL-terminated UTF-16 `text`, which is then freed with LocalFree.
+///
+/// # Safety
+/// `text` must be a NUL-terminated string allocated with LocalAlloc, not used after.
+unsafe fn take_local_text(text: *mut u16) -> String {
+    // SAFETY: per the contract, `text` is readable up to its NUL, and freed once here.
+    unsafe {
         let len = (0..).take_while(|&i| *text.add(i) != 0).count();
         let string = String::from_utf16_lossy(std::slice::from_raw_parts(text, len));
         LocalFree(text as HLOCAL);
@@ -325,7 +365,114 @@ impl Drop for SecurityDescriptor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertSecurityDescriptorToStringSecurityDescriptorW, ConvertStringSecurityDescriptorToSecurityDescriptorW,
+        SDDL_REVISION_1,
+    };
+    use windows_sys::Win32::Security::{
+        GetSecurityDescriptorDacl, InitializeSecurityDescriptor, SetSecurityDescriptorControl,
+        SetSecurityDescriptorDacl, SECURITY_DESCRIPTOR, SE_DACL_PROTECTED,
+    };
     use windows_sys::Win32::Storage::FileSystem::FILE_SHARE_READ;
+
+    // Access lists as Windows writes them in text (SDDL): `D:` then one `(A;flags;rights;;;SID)`
+    // per entry; `P` protects the list from inheritance, `OICI` passes an entry down, `IO`
+    // keeps it off the folder itself, `D` denies. These run the store's judgement and the
+    // list it writes under Wine, which has the security API but keeps no list on a file
+    // (RELIABILITY.md, "Windows under Wine").
+
+    /// A security descriptor parsed from SDDL, freed when dropped.
+    struct Parsed(PSECURITY_DESCRIPTOR);
+
+    impl Parsed {
+        fn new(sddl: &str) -> Parsed {
+            let wide: Vec<u16> = sddl.encode_utf16().chain(std::iter::once(0)).collect();
+            let mut descriptor = std::ptr::null_mut();
+            // SAFETY: `wide` is NUL-terminated; the descriptor is freed in Drop.
+            let ok = unsafe {
+                ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                    wide.as_ptr(),
+                    SDDL_REVISION_1,
+                    &mut descriptor,
+                    std::ptr::null_mut(),
+                )
+            };
+            assert_ne!(ok, 0, "{sddl}: {}", io::Error::last_os_error());
+            Parsed(descriptor)
+        }
+
+        fn dacl(&self) -> Option<&ACL> {
+            let (mut present, mut dacl, mut defaulted) = (0, std::ptr::null_mut(), 0);
+            // SAFETY: the descriptor is valid; `dacl` points into it, alive as `self` is.
+            unsafe {
+                assert_ne!(GetSecurityDescriptorDacl(self.0, &mut present, &mut dacl, &mut defaulted), 0);
+                dacl.as_ref()
+            }
+        }
+    }
+
+    impl Drop for Parsed {
+        fn drop(&mut self) {
+            // SAFETY: allocated by ConvertStringSecurityDescriptorToSecurityDescriptorW.
+            unsafe { LocalFree(self.0 as HLOCAL) };
+        }
+    }
+
+    /// `acl` in SDDL, as the protected list of a descriptor.
+    fn as_sddl(acl: &mut OwnerOnlyAcl) -> String {
+        let mut descriptor = SECURITY_DESCRIPTOR::default();
+        let descriptor_ptr = (&mut descriptor as *mut SECURITY_DESCRIPTOR).cast();
+        let mut text = std::ptr::null_mut();
+        // SAFETY: `descriptor` and `acl` outlive the calls; `text` is taken once.
+        unsafe {
+            assert_ne!(InitializeSecurityDescriptor(descriptor_ptr, 1), 0);
+            assert_ne!(SetSecurityDescriptorDacl(descriptor_ptr, 1, acl.as_mut_ptr(), 0), 0);
+            assert_ne!(SetSecurityDescriptorControl(descriptor_ptr, SE_DACL_PROTECTED, SE_DACL_PROTECTED), 0);
+            let converted = ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                descriptor_ptr,
+                SDDL_REVISION_1,
+                DACL_SECURITY_INFORMATION,
+                &mut text,
+                std::ptr::null_mut(),
+            );
+            assert_ne!(converted, 0, "{}", io::Error::last_os_error());
+            take_local_text(text)
+        }
+    }
+
+    #[test]
+    fn a_list_is_loose_when_it_lets_in_anyone_but_the_user_system_and_administrators() {
+        let user = CurrentUser::get().unwrap();
+        let me = sid_text(user.sid()).unwrap();
+        let others = |sddl: &str| others_allowed(Parsed::new(sddl).dacl(), user.sid()).unwrap();
+        let none: Vec<String> = Vec::new();
+        assert_eq!(others(&format!("D:P(A;;FA;;;{me})")), none);
+        assert_eq!(others(&format!("D:P(A;;FA;;;{me})(A;;FA;;;SY)(A;;FA;;;BA)")), none);
+        // Read access for everyone, as a folder under C:\ passes down to what it holds.
+        assert_eq!(others(&format!("D:(A;;FA;;;{me})(A;;0x1200a9;;;WD)")), ["Everyone"]);
+        assert_eq!(others(&format!("D:(A;;FA;;;{me})(A;;FR;;;BU)(A;;FR;;;AU)")).len(), 2);
+        assert!(others(&format!("D:(A;;FA;;;{me})(A;;FR;;;BU)"))[0].ends_with("Users"));
+        // An account without a name is named by its SID.
+        assert_eq!(others(&format!("D:(A;;FA;;;{me})(A;;FR;;;S-1-5-21-7-7-7-4242)")), ["S-1-5-21-7-7-7-4242"]);
+        // Entries that give the folder itself nothing: inherit-only, and denials.
+        assert_eq!(others(&format!("D:(A;OICIIO;FA;;;BU)(A;;FA;;;{me})")), none);
+        assert_eq!(others(&format!("D:(D;;FA;;;WD)(A;;FA;;;{me})")), none);
+        // No list at all (a null one): everyone may do anything.
+        assert_eq!(others_allowed(None, user.sid()).unwrap(), ["everyone (no access list)"]);
+    }
+
+    #[test]
+    fn the_repaired_list_lets_in_the_user_alone_and_passes_it_down_only_in_a_folder() {
+        let user = CurrentUser::get().unwrap();
+        let me = sid_text(user.sid()).unwrap();
+        let mut file = OwnerOnlyAcl::new(user.sid(), false).unwrap();
+        assert_eq!(as_sddl(&mut file), format!("D:P(A;;FA;;;{me})"));
+        let mut folder = OwnerOnlyAcl::new(user.sid(), true).unwrap();
+        assert_eq!(as_sddl(&mut folder), format!("D:P(A;OICI;FA;;;{me})"));
+        // SAFETY: the ACL is valid and outlives the borrow.
+        let dacl = unsafe { folder.as_mut_ptr().as_ref() };
+        assert_eq!(others_allowed(dacl, user.sid()).unwrap(), Vec::<String>::new());
+    }
 
     #[test]
     fn a_file_held_open_is_retried_for_a_while_then_reported_and_replaced_once_released() {
