@@ -21,6 +21,7 @@ exe="$cross_target_dir/$windows/debug/skytells.exe"
 wine_dir="$cross_target_dir/wine"
 export WINEPREFIX="$wine_dir/prefix" WINEDEBUG=-all
 wrapper="$wine_dir/skytells"
+console_run="$wine_dir/console-run"
 runner="$wine_dir/wine"
 store_tests_list="$wine_dir/store-tests"
 
@@ -32,6 +33,9 @@ login::a_pasted_token_is_checked_with_the_api_then_saved
 login::a_denied_login_saves_nothing
 login::a_malformed_token_is_refused_before_any_request_without_echoing_it
 login::a_token_kept_in_the_credential_manager_reads_back_as_the_same_text
+login::without_browser_set_the_page_opens_through_the_systems_own_handler
+windows_console::in_a_windows_console_the_pasted_token_is_not_shown_and_echo_is_back_after
+windows_console::ctrl_c_at_the_hidden_prompt_in_a_windows_console_exits_130_and_gives_the_console_its_echo_back
 environment::without_home_the_config_folder_is_under_the_windows_profile_folder_and_elsewhere_an_error
 environment::a_token_with_surrounding_whitespace_is_trimmed_once_and_used_as_checked
 link_whoami_logout::link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields
@@ -78,7 +82,11 @@ export WINEPREFIX='$WINEPREFIX' WINEDEBUG=-all WINEDLLOVERRIDES='bcryptprimitive
 exec /usr/lib/wine/wine64 "\$@"
 SH
   printf '#!/bin/sh\nexec %q %q "$@"\n' "$runner" "$exe" >"$wrapper"
-  chmod +x "$runner" "$wrapper"
+  # The console tests' shell stand-in (cli/tests/windows_console.rs): runs skytells.exe in
+  # the console, then reports its status and whether the console echoes again.
+  x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$(dirname "$exe")/console-run.exe" scripts/wine/console-run.c
+  printf '#!/bin/sh\nexec %q %q %q "$@"\n' "$runner" "$(dirname "$exe")/console-run.exe" "$exe" >"$console_run"
+  chmod +x "$runner" "$wrapper" "$console_run"
   # The store's Windows-only unit tests (src/windows.rs), built for Windows; run below.
   echo "== the store's unit tests for $windows (at $((SECONDS - started)) s)"
   debian_cargo test -Zbuild-std --target "$windows" -p skytells-auth-store --lib --no-run \
@@ -115,7 +123,7 @@ run() {
     names=$(printf '%s\n' $wine_tests | sed -n "s/^$file:://p")
     # shellcheck disable=SC2086 # one argument per test name
     # A hang fails the run here rather than at CI's hard limit.
-    SKYTELLS_TEST_BIN="$wrapper" timeout 300 cargo test -q -p skytells-cli --test "$file" -- --exact --include-ignored $names
+    SKYTELLS_TEST_BIN="$wrapper" SKYTELLS_TEST_CONSOLE_RUN="$console_run" timeout 300 cargo test -q -p skytells-cli --test "$file" -- --exact --include-ignored $names
   done
   echo "== the store's Windows unit tests under Wine (at $((SECONDS - started)) s)"
   (cd store && timeout 120 "$runner" "$(cat "$store_tests_list")" windows::)

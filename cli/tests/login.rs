@@ -327,6 +327,30 @@ fn a_dumb_terminal_gets_plain_lines_and_no_escape_sequences() {
 }
 
 #[test]
+fn without_browser_set_the_page_opens_through_the_systems_own_handler() {
+    // Linux: xdg-open, given a display. Windows: rundll32's url.dll, which under Wine hands
+    // the URL to winebrowser and so to xdg-open as well.
+    let sandbox = Sandbox::new(|_| {});
+    let (opener, opened) = sandbox.system_opener_recorder();
+    let mut command = sandbox.command(&["login"]);
+    let path =
+        std::env::join_paths(std::iter::once(opener).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())));
+    command.env("PATH", path.unwrap()).env("DISPLAY", ":0");
+    let child = sandbox.spawn(command);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !opened.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = std::fs::read_to_string(&opened).expect("the system's handler was started with the URL");
+    let code = &sandbox.emulator.devices()[0].user_code;
+    assert_eq!(url, format!("{}/device?user_code={code}", sandbox.emulator.url()));
+    skytells_emulator::browser::decide_on_page(&url, true).unwrap();
+    let run: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("Opened your browser."), "{}", run.stderr);
+}
+
+#[test]
 fn a_prefilled_link_to_another_site_is_neither_shown_nor_opened() {
     // RFC 8628 §5.4: the pre-filled link points elsewhere than the verification page.
     let sandbox = Sandbox::new(|scenario| {

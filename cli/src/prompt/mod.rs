@@ -68,7 +68,12 @@ mod saved_terminal {
     }
 }
 
-#[cfg(not(unix))]
+/// Windows: the console's input mode, which outlives this program.
+#[cfg(windows)]
+#[path = "windows_console.rs"]
+mod saved_terminal;
+
+#[cfg(not(any(unix, windows)))]
 mod saved_terminal {
     pub fn save() {}
     pub fn forget() {}

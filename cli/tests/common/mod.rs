@@ -140,16 +140,22 @@ impl Sandbox {
     /// with Windows' separator before the file name (the config folder is given with `/`).
     pub fn shown_credentials(&self) -> String {
         if windows_binary() {
-            format!("{}\\credentials.json", self.config_dir().display())
+            format!("{}\\credentials.json", self.windows_config_dir())
         } else {
             "~/config/credentials.json".into()
         }
     }
 
+    /// The config folder as skytells.exe shows it: with `\` only (its path here is a Unix
+    /// one, which Wine takes as a path on the current drive).
+    pub fn windows_config_dir(&self) -> String {
+        self.config_dir().display().to_string().replace('/', "\\")
+    }
+
     /// The origins file (where the emulator's login is kept) as the binary shows it.
     pub fn shown_origins_file(&self) -> String {
         if windows_binary() {
-            format!("{}\\origins.json", self.config_dir().display())
+            format!("{}\\origins.json", self.windows_config_dir())
         } else {
             "~/config/origins.json".into()
         }
@@ -247,7 +253,20 @@ impl Sandbox {
     /// A shell script that records the URL it is called with, for `BROWSER`. It writes a
     /// temporary file and renames it, so the record appears whole or not at all.
     pub fn browser_recorder(&self) -> (PathBuf, PathBuf) {
-        let script = self.home.path().join("browser.sh");
+        self.recorder(self.home.path().join("browser.sh"))
+    }
+
+    /// A folder holding an `xdg-open` that records the URL it is called with, to put first
+    /// on `PATH`: the system's own handler on Linux, and what Wine's does on Windows
+    /// (rundll32's url.dll hands the URL to winebrowser, which starts xdg-open).
+    pub fn system_opener_recorder(&self) -> (PathBuf, PathBuf) {
+        let folder = self.home.path().join("bin");
+        std::fs::create_dir_all(&folder).unwrap();
+        let (_, record) = self.recorder(folder.join("xdg-open"));
+        (folder, record)
+    }
+
+    fn recorder(&self, script: PathBuf) -> (PathBuf, PathBuf) {
         let record = self.home.path().join("opened-url");
         let body = format!("#!/bin/sh\nprintf '%s' \"$1\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n", record.display());
         std::fs::write(&script, body).unwrap();
@@ -367,7 +386,7 @@ fn in_terminal_then(
     };
     if let Some(text) = expected {
         let deadline = std::time::Instant::now() + PATIENCE;
-        while !String::from_utf8_lossy(&seen).contains(text) {
+        while !without_escapes(&String::from_utf8_lossy(&seen)).contains(text) {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match chunks.recv_timeout(left) {
                 Ok(chunk) => seen.extend(chunk),
@@ -409,6 +428,31 @@ fn wait_for_echo_off(script_pid: u32) {
         assert!(std::time::Instant::now() < deadline, "the terminal kept echoing");
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+}
+
+/// `text` without its terminal control sequences (`ESC [ … letter`): what a person reads.
+/// Wine's console draws each character between cursor hide/show sequences, and a blank
+/// as a cursor move (`ESC [ N C`), which is kept as N spaces.
+pub fn without_escapes(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            plain.push(c);
+        } else if chars.next() == Some('[') {
+            let mut parameters = String::new();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() || c == '~' {
+                    if c == 'C' {
+                        plain.extend(std::iter::repeat_n(' ', parameters.parse().unwrap_or(1)));
+                    }
+                    break;
+                }
+                parameters.push(c);
+            }
+        }
+    }
+    plain
 }
 
 fn shell_quote(text: &str) -> String {

@@ -449,7 +449,8 @@ pub struct NoConfigDir;
 /// The config folder: `--config-dir`, then `SKYTELLS_CONFIG_DIR`, then
 /// `$HOME/.config/skytells` (on Windows, `%USERPROFILE%\.config\skytells` when `HOME` is
 /// unset). A leading `~` or `~/` is expanded with `HOME`; a relative
-/// path stays relative (to the working directory).
+/// path stays relative (to the working directory). On Windows the folder is given with `\`
+/// as its only separator, whichever the variables used.
 ///
 /// ```
 /// use std::path::PathBuf;
@@ -463,9 +464,21 @@ pub fn config_dir(flags: &FlagOverrides, env: &EnvSnapshot) -> Result<PathBuf, N
     // On Windows, `HOME` when set (as Git Bash and MSYS set it), else `%USERPROFILE%`.
     let home = env.home.as_deref().or(env.user_profile.as_deref()).map(Path::new);
     let from_flag = flags.config_dir.as_deref().filter(|dir| !dir.as_os_str().is_empty());
-    match from_flag.or(env.config_dir.as_deref().map(Path::new)) {
-        Some(dir) => expand_home(dir, home),
-        None => home.map(|home| home.join(".config").join("skytells")).ok_or(NoConfigDir),
+    let dir = match from_flag.or(env.config_dir.as_deref().map(Path::new)) {
+        Some(dir) => expand_home(dir, home)?,
+        None => home.map(|home| home.join(".config").join("skytells")).ok_or(NoConfigDir)?,
+    };
+    Ok(if cfg!(windows) { with_backslashes(dir) } else { dir })
+}
+
+/// Windows takes `/` and `\` alike as separators, and names joined to a folder get `\`;
+/// a folder named with `/` (as Git Bash and MSYS name them) is given with `\` throughout,
+/// so that each path in a message has one separator style. A verbatim path (`\\?\`), where
+/// `/` is not a separator, and one that is not valid Unicode are left as they are.
+fn with_backslashes(dir: PathBuf) -> PathBuf {
+    match dir.to_str() {
+        Some(text) if text.contains('/') && !text.starts_with(r"\\?\") => PathBuf::from(text.replace('/', r"\")),
+        _ => dir,
     }
 }
 
@@ -543,9 +556,14 @@ mod tests {
         let env = EnvSnapshot::from_pairs([("USERPROFILE", "C:/Users/ada")]);
         let found = config_dir(&FlagOverrides::default(), &env);
         if cfg!(windows) {
-            assert_eq!(found.unwrap(), Path::new("C:/Users/ada").join(".config").join("skytells"));
+            // Compared as text: Windows paths compare equal whichever separator they use.
+            assert_eq!(found.unwrap().to_str(), Some(r"C:\Users\ada\.config\skytells"));
             let both = EnvSnapshot::from_pairs([("USERPROFILE", "C:/Users/ada"), ("HOME", "D:/home")]);
-            assert_eq!(config_dir(&FlagOverrides::default(), &both).unwrap(), Path::new("D:/home/.config/skytells"));
+            let found = config_dir(&FlagOverrides::default(), &both).unwrap();
+            assert_eq!(found.to_str(), Some(r"D:\home\.config\skytells"));
+            let verbatim = EnvSnapshot::from_pairs([("SKYTELLS_CONFIG_DIR", r"\\?\C:\odd/name")]);
+            let found = config_dir(&FlagOverrides::default(), &verbatim).unwrap();
+            assert_eq!(found.to_str(), Some(r"\\?\C:\odd/name"));
         } else {
             assert_eq!(found, Err(NoConfigDir));
         }
