@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Checks that every library crate can be published: packaged as crates.io would receive it
 # and built from that package (in dependency order, each sibling taken from its own
-# package, not from this checkout), a publish dry run, every target (examples, tests,
-# benches) and the README doctests built from the unpacked packages, and the docs with
-# warnings as errors, as on docs.rs too (--cfg docsrs, all features). Reads the crates.io
-# index; uploads nothing. Run from anywhere; uncommitted changes are refused by cargo
-# unless ALLOW_DIRTY=1.
+# package, not from this checkout), a publish dry run of the same packages, every target
+# (examples, tests, benches) and the README doctests built from the unpacked packages, and
+# the docs with warnings as errors, as on docs.rs too (--cfg docsrs, all features). Reads
+# the crates.io index; uploads nothing. Run from anywhere; uncommitted changes are refused
+# by cargo unless ALLOW_DIRTY=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,8 +21,10 @@ if [ "${ALLOW_DIRTY:-0}" = 1 ]; then dirty=(--allow-dirty); fi
 stage "cargo package (each crate built from its package; siblings from theirs)"
 cargo package "${dirty[@]}" "${selected[@]}"
 
-stage "cargo publish --dry-run (dependency order; nothing is uploaded)"
-cargo publish --dry-run "${dirty[@]}" "${selected[@]}"
+# Without building again: `cargo package` just built the same packages the same way; what
+# this adds is crates.io's own checks of the manifests and the index.
+stage "cargo publish --dry-run --no-verify (dependency order; nothing is uploaded)"
+cargo publish --dry-run --no-verify "${dirty[@]}" "${selected[@]}"
 
 stage "every target and the README doctests, from the unpacked packages"
 unpacked=$(mktemp -d)
