@@ -22,6 +22,7 @@ wine_dir="$cross_target_dir/wine"
 export WINEPREFIX="$wine_dir/prefix" WINEDEBUG=-all
 wrapper="$wine_dir/skytells"
 console_run="$wine_dir/console-run"
+hold_open="$wine_dir/hold-open"
 runner="$wine_dir/wine"
 store_tests_list="$wine_dir/store-tests"
 
@@ -36,6 +37,8 @@ login::a_token_kept_in_the_credential_manager_reads_back_as_the_same_text
 login::without_browser_set_the_page_opens_through_the_systems_own_handler
 windows_console::in_a_windows_console_the_pasted_token_is_not_shown_and_echo_is_back_after
 windows_console::ctrl_c_at_the_hidden_prompt_in_a_windows_console_exits_130_and_gives_the_console_its_echo_back
+windows_files::a_file_another_program_holds_open_is_retried_then_reported_unchanged_and_written_once_released
+windows_files::a_writer_waiting_for_a_lock_another_program_holds_gives_up_in_bounded_time_and_says_where_to_look
 environment::without_home_the_config_folder_is_under_the_windows_profile_folder_and_elsewhere_an_error
 environment::a_token_with_surrounding_whitespace_is_trimmed_once_and_used_as_checked
 link_whoami_logout::link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields
@@ -49,10 +52,17 @@ api_origins::a_file_in_the_node_cli_format_is_the_default_apis_and_stays_readabl
 "
 
 build() {
-  echo "== skytells.exe for $windows (at $((SECONDS - started)) s)"
-  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-    debian_cargo build -q -Zbuild-std --target "$windows" -p skytells-cli
+  echo "== skytells.exe and the store's unit tests for $windows (at $((SECONDS - started)) s)"
   mkdir -p "$wine_dir"
+  # One cargo run builds both, so that the standard library (with `test`) and the
+  # dependencies are built once: skytells.exe as the binary a CLI test file needs
+  # (signals.rs, which is Unix-only and compiles to nothing here), and the store's
+  # Windows-only unit tests (src/windows.rs), run below.
+  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    debian_cargo test -Zbuild-std --target "$windows" --no-run \
+    -p skytells-cli --test signals -p skytells-auth-store --lib \
+    2>"$wine_dir/store-tests.log" || { cat "$wine_dir/store-tests.log" >&2; exit 1; }
+  [ -x "$exe" ] || { echo "$exe was not built" >&2; exit 1; }
   # Rust's standard library imports ProcessPrng from bcryptprimitives.dll, which Wine 8
   # lacks, so no Rust program starts. This DLL, placed beside the exe (searched first),
   # provides it through RtlGenRandom (advapi32's SystemFunction036), which Wine has.
@@ -86,12 +96,12 @@ SH
   # the console, then reports its status and whether the console echoes again.
   x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$(dirname "$exe")/console-run.exe" scripts/wine/console-run.c
   printf '#!/bin/sh\nexec %q %q %q "$@"\n' "$runner" "$(dirname "$exe")/console-run.exe" "$exe" >"$console_run"
-  chmod +x "$runner" "$wrapper" "$console_run"
-  # The store's Windows-only unit tests (src/windows.rs), built for Windows; run below.
-  echo "== the store's unit tests for $windows (at $((SECONDS - started)) s)"
-  debian_cargo test -Zbuild-std --target "$windows" -p skytells-auth-store --lib --no-run \
-    2>"$wine_dir/store-tests.log" || { cat "$wine_dir/store-tests.log" >&2; exit 1; }
-  # Where cargo put it, relative to the repository when cargo says so.
+  # And a program that holds a file open as an editor may, or locked as a writer does
+  # (cli/tests/windows_files.rs).
+  x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$(dirname "$exe")/hold-open.exe" scripts/wine/hold-open.c -lshell32
+  printf '#!/bin/sh\nexec %q %q "$@"\n' "$runner" "$(dirname "$exe")/hold-open.exe" >"$hold_open"
+  chmod +x "$runner" "$wrapper" "$console_run" "$hold_open"
+  # Where cargo put the store's tests, relative to the repository when cargo says so.
   sed -n 's/.*Executable unittests src\/lib.rs (\(.*\))$/\1/p' "$wine_dir/store-tests.log" |
     sed "s|^\([^/]\)|$repo_root/\1|" >"$store_tests_list"
   [ -s "$store_tests_list" ] || { echo "the store's test executable was not found" >&2; exit 1; }
@@ -123,7 +133,7 @@ run() {
     names=$(printf '%s\n' $wine_tests | sed -n "s/^$file:://p")
     # shellcheck disable=SC2086 # one argument per test name
     # A hang fails the run here rather than at CI's hard limit.
-    SKYTELLS_TEST_BIN="$wrapper" SKYTELLS_TEST_CONSOLE_RUN="$console_run" timeout 300 cargo test -q -p skytells-cli --test "$file" -- --exact --include-ignored $names
+    SKYTELLS_TEST_BIN="$wrapper" SKYTELLS_TEST_CONSOLE_RUN="$console_run" SKYTELLS_TEST_HOLD_OPEN="$hold_open" timeout 300 cargo test -q -p skytells-cli --test "$file" -- --exact --include-ignored $names
   done
   echo "== the store's Windows unit tests under Wine (at $((SECONDS - started)) s)"
   (cd store && timeout 120 "$runner" "$(cat "$store_tests_list")" windows::)

@@ -74,10 +74,16 @@ pub fn describe_store_error(error: &StoreError) -> String {
     match error {
         StoreError::Corrupt { .. } => messages::unreadable_credentials(error),
         StoreError::NotAFile { .. } => messages::credentials_path_taken(error),
+        StoreError::LockTimeout { .. } if cfg!(windows) => {
+            format!("{error}. If no other skytells command is running, a stuck one holds it: end skytells.exe in Task Manager")
+        }
         StoreError::LockTimeout { path, .. } => format!(
             "{error}. If no other skytells command is running, a stuck process holds it: find it with `fuser {}`",
             path.display()
         ),
+        StoreError::HeldOpen { .. } => {
+            format!("{error}. Close that program (an editor, a backup or antivirus tool) and try again")
+        }
         StoreError::UnsafeFolder { .. } => format!("{error}; choose a folder of your own with SKYTELLS_CONFIG_DIR"),
         other => with_causes(other),
     }

@@ -174,6 +174,11 @@ impl Staged {
         let result = fs::rename(&self.temp, &self.target);
         if let Err(source) = result {
             let _ = fs::remove_file(&self.temp);
+            #[cfg(windows)]
+            if crate::windows::held_open(&source) {
+                let waited = crate::windows::REPLACE_PATIENCE;
+                return Err(StoreError::HeldOpen { path: self.target, waited, source });
+            }
             return Err(io_error("write", &self.target, source));
         }
         Ok(())

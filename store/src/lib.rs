@@ -44,6 +44,7 @@ pub mod keyring;
 #[cfg(windows)]
 mod windows;
 
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,6 +115,19 @@ pub enum StoreError {
         path: PathBuf,
         /// How long the store waited.
         waited: Duration,
+    },
+    /// Another program kept the file open in a way that forbids replacing it, for as long
+    /// as the store retried (Windows: an editor, a backup or antivirus tool holding it
+    /// without sharing deletion). The file is as it was.
+    #[error("could not replace {}: another program kept it open for {} s", path.display(), .waited.as_secs())]
+    HeldOpen {
+        /// The file.
+        path: PathBuf,
+        /// How long the store retried.
+        waited: Duration,
+        /// The last refusal.
+        #[source]
+        source: io::Error,
     },
     /// Something other than a regular file is where the credentials file should be.
     #[error("{} is {what}, not a credentials file", path.display())]

@@ -90,7 +90,7 @@ pub(crate) fn loose(path: &Path) -> Result<Option<StoreWarning>, StoreError> {
 }
 
 /// Renames `from` over `to`, retrying for [`REPLACE_PATIENCE`] while another process
-/// holds `to` open in a way that forbids it; then an error that says so.
+/// holds `to` open in a way that forbids it; then that refusal, which [`held_open`] tells.
 pub(crate) fn replace(from: &Path, to: &Path) -> io::Result<()> {
     let started = Instant::now();
     loop {
@@ -98,21 +98,13 @@ pub(crate) fn replace(from: &Path, to: &Path) -> io::Result<()> {
             Err(error) if held_open(&error) && started.elapsed() < REPLACE_PATIENCE => {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            Err(error) if held_open(&error) => {
-                return Err(io::Error::new(
-                    error.kind(),
-                    format!(
-                        "another program keeps the file open ({error}), still after {} s; close it (an editor, a backup or antivirus tool) and try again",
-                        REPLACE_PATIENCE.as_secs()
-                    ),
-                ))
-            }
             other => return other,
         }
     }
 }
 
-fn held_open(error: &io::Error) -> bool {
+/// Whether `error` is Windows refusing a rename because another process has the file open.
+pub(crate) fn held_open(error: &io::Error) -> bool {
     matches!(error.raw_os_error().map(|code| code as u32), Some(ERROR_SHARING_VIOLATION | ERROR_ACCESS_DENIED))
 }
 
@@ -478,17 +470,22 @@ mod tests {
     fn a_file_held_open_is_retried_for_a_while_then_reported_and_replaced_once_released() {
         let dir = tempfile::tempdir().unwrap();
         let (target, temp) = (dir.path().join("credentials.json"), dir.path().join(".credentials.json.tmp-1"));
+        let held_lock = crate::files::lock(&dir.path().join(".lock"), Duration::from_secs(5), None).unwrap();
         fs::write(&target, "old").unwrap();
-        fs::write(&temp, "new").unwrap();
         // As an editor or a scanner holds it: others may read, not delete or rename over it.
         let held = OpenOptions::new().read(true).share_mode(FILE_SHARE_READ).open(&target).unwrap();
+        let staged = crate::files::Staged::write(&held_lock, &target, temp.clone(), b"new").unwrap();
         let started = Instant::now();
-        let error = replace(&temp, &target).unwrap_err();
+        let error = staged.commit().unwrap_err();
         assert!(started.elapsed() >= REPLACE_PATIENCE, "gave up after {:?}", started.elapsed());
-        assert!(error.to_string().contains("another program keeps the file open"), "{error}");
+        assert!(matches!(&error, StoreError::HeldOpen { path, .. } if *path == target), "{error:?}");
+        assert!(error.to_string().contains("another program kept it open for 2 s"), "{error}");
         assert_eq!(fs::read_to_string(&target).unwrap(), "old");
+        assert!(!temp.exists(), "the new file was left beside it");
+        // Once released, the same write goes through at once.
         drop(held);
-        replace(&temp, &target).unwrap();
+        let staged = crate::files::Staged::write(&held_lock, &target, temp, b"new").unwrap();
+        staged.commit().unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "new");
     }
 }
