@@ -175,7 +175,7 @@ impl Staged {
         if let Err(source) = result {
             let _ = fs::remove_file(&self.temp);
             #[cfg(windows)]
-            if crate::windows::held_open(&source) {
+            if crate::windows::held_open(&source, &self.target) {
                 let waited = crate::windows::REPLACE_PATIENCE;
                 return Err(StoreError::HeldOpen { path: self.target, waited, source });
             }

@@ -95,7 +95,7 @@ pub(crate) fn replace(from: &Path, to: &Path) -> io::Result<()> {
     let started = Instant::now();
     loop {
         match fs::rename(from, to) {
-            Err(error) if held_open(&error) && started.elapsed() < REPLACE_PATIENCE => {
+            Err(error) if held_open(&error, to) && started.elapsed() < REPLACE_PATIENCE => {
                 std::thread::sleep(Duration::from_millis(50));
             }
             other => return other,
@@ -103,9 +103,15 @@ pub(crate) fn replace(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
-/// Whether `error` is Windows refusing a rename because another process has the file open.
-pub(crate) fn held_open(error: &io::Error) -> bool {
-    matches!(error.raw_os_error().map(|code| code as u32), Some(ERROR_SHARING_VIOLATION | ERROR_ACCESS_DENIED))
+/// Whether `error` is Windows refusing to rename over `to` because another process has it
+/// open. "Access denied" is also the answer for a read-only file, which no wait changes.
+/// (Not tested: Wine renames over a read-only file, so it cannot be shown here.)
+pub(crate) fn held_open(error: &io::Error, to: &Path) -> bool {
+    match error.raw_os_error().map(|code| code as u32) {
+        Some(ERROR_SHARING_VIOLATION) => true,
+        Some(ERROR_ACCESS_DENIED) => !fs::symlink_metadata(to).is_ok_and(|meta| meta.permissions().readonly()),
+        _ => false,
+    }
 }
 
 /// The accounts other than the current user (and SYSTEM and Administrators) that
