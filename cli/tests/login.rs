@@ -17,17 +17,8 @@ fn device_login_shows_the_code_opens_the_browser_and_saves_the_token() {
     let (browser, opened) = sandbox.browser_recorder();
     let mut command = sandbox.command(&["login"]);
     command.env("BROWSER", &browser);
-    let child = sandbox.spawn(command);
-    // The person opens the URL the CLI handed to the browser, and approves there.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !opened.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let url = std::fs::read_to_string(&opened).expect("BROWSER was started with the URL");
+    let run = sandbox.approve_on_the_opened_page(sandbox.spawn(command), &opened);
     let code = &sandbox.emulator.devices()[0].user_code;
-    assert_eq!(url, format!("{}/device?user_code={code}", sandbox.emulator.url()));
-    skytells_emulator::browser::decide_on_page(&url, true).unwrap();
-    let run: common::Run = child.wait_with_output().unwrap().into();
 
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stderr.contains("Initiating device authorization..."), "{}", run.stderr);
@@ -336,16 +327,7 @@ fn without_browser_set_the_page_opens_through_the_systems_own_handler() {
     let path =
         std::env::join_paths(std::iter::once(opener).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())));
     command.env("PATH", path.unwrap()).env("DISPLAY", ":0");
-    let child = sandbox.spawn(command);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !opened.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let url = std::fs::read_to_string(&opened).expect("the system's handler was started with the URL");
-    let code = &sandbox.emulator.devices()[0].user_code;
-    assert_eq!(url, format!("{}/device?user_code={code}", sandbox.emulator.url()));
-    skytells_emulator::browser::decide_on_page(&url, true).unwrap();
-    let run: common::Run = child.wait_with_output().unwrap().into();
+    let run = sandbox.approve_on_the_opened_page(sandbox.spawn(command), &opened);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stderr.contains("Opened your browser."), "{}", run.stderr);
 }

@@ -18,13 +18,8 @@ fn in_windows_console(sandbox: &Sandbox, args: &[&str], input: &str) -> Run {
     let console_run = std::env::var_os("SKYTELLS_TEST_CONSOLE_RUN")
         .expect("SKYTELLS_TEST_CONSOLE_RUN names console-run for skytells.exe (scripts/wine-tests.sh)");
     let skytells = sandbox.command(args);
-    let mut command = std::process::Command::new(console_run);
-    command.args(skytells.get_args()).env_clear();
-    for (name, value) in skytells.get_envs() {
-        if let Some(value) = value {
-            command.env(name, value);
-        }
-    }
+    let mut command = common::in_the_environment_of(&skytells, console_run);
+    command.args(skytells.get_args());
     let run = common::in_terminal(&command, TypeWhen::Shown("[echo off]"), input, 100);
     Run { stdout: common::without_escapes(&run.stdout).replace('\r', ""), ..run }
 }

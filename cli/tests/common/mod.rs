@@ -223,13 +223,8 @@ impl Sandbox {
             "'{}' login --token; echo \"EXIT=$?\"; stty -a | grep -o ' -*echo ' | head -1",
             skytells.get_program().to_string_lossy()
         );
-        let mut session = Command::new("sh");
+        let mut session = in_the_environment_of(&skytells, "sh");
         session.args(["-c", &script]);
-        for (name, value) in skytells.get_envs() {
-            if let Some(value) = value {
-                session.env(name, value);
-            }
-        }
         session
     }
 
@@ -264,6 +259,21 @@ impl Sandbox {
         std::fs::create_dir_all(&folder).unwrap();
         let (_, record) = self.recorder(folder.join("xdg-open"));
         (folder, record)
+    }
+
+    /// What a person does with the page a login opened: waits for `opened` (a recorder's
+    /// record) to name the device page with the code, approves there, then waits for the
+    /// login `child` to end.
+    pub fn approve_on_the_opened_page(&self, child: Child, opened: &Path) -> Run {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while !opened.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let url = std::fs::read_to_string(opened).expect("the page was opened");
+        let code = &self.emulator.devices()[0].user_code;
+        assert_eq!(url, format!("{}/device?user_code={code}", self.emulator.url()));
+        skytells_emulator::browser::decide_on_page(&url, true).unwrap();
+        child.wait_with_output().unwrap().into()
     }
 
     fn recorder(&self, script: PathBuf) -> (PathBuf, PathBuf) {
@@ -308,6 +318,18 @@ pub enum TypeWhen<'a> {
 
 /// How long to wait for something that should appear; reached only when it never does.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `program`, with no environment but the variables `command` was given (a sandbox's).
+pub fn in_the_environment_of(command: &Command, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut other = Command::new(program);
+    other.env_clear();
+    for (name, value) in command.get_envs() {
+        if let Some(value) = value {
+            other.env(name, value);
+        }
+    }
+    other
+}
 
 /// Runs `command` inside a pseudo-terminal (util-linux `script`) `columns` wide (0 for a
 /// terminal that reports no size), typing `input` when `when` says. Returns the terminal
@@ -357,13 +379,8 @@ fn in_terminal_then(
     let program = command.get_program().to_string_lossy().into_owned();
     let args: Vec<String> = command.get_args().map(|arg| shell_quote(&arg.to_string_lossy())).collect();
     let line = format!("stty cols {columns} rows 30; {} {}", shell_quote(&program), args.join(" "));
-    let mut script = Command::new("script");
-    script.args(["-q", "-e", "-c", &line, "/dev/null"]).env_clear();
-    for (name, value) in command.get_envs() {
-        if let Some(value) = value {
-            script.env(name, value);
-        }
-    }
+    let mut script = in_the_environment_of(command, "script");
+    script.args(["-q", "-e", "-c", &line, "/dev/null"]);
     if command.get_envs().all(|(name, _)| name != "TERM") {
         script.env("TERM", "xterm");
     }
