@@ -23,6 +23,7 @@ export WINEPREFIX="$wine_dir/prefix" WINEDEBUG=-all
 wrapper="$wine_dir/skytells"
 console_run="$wine_dir/console-run"
 hold_open="$wine_dir/hold-open"
+credentials="$wine_dir/credentials"
 runner="$wine_dir/wine"
 store_tests_list="$wine_dir/store-tests"
 
@@ -39,6 +40,8 @@ windows_console::in_a_windows_console_the_pasted_token_is_not_shown_and_echo_is_
 windows_console::ctrl_c_at_the_hidden_prompt_in_a_windows_console_exits_130_and_gives_the_console_its_echo_back
 windows_files::a_file_another_program_holds_open_is_retried_then_reported_unchanged_and_written_once_released
 windows_files::a_writer_waiting_for_a_lock_another_program_holds_gives_up_in_bounded_time_and_says_where_to_look
+credential_manager::a_token_and_a_key_kept_in_the_credential_manager_leave_only_markers_in_the_file_and_move_back
+credential_manager::what_the_credential_manager_holds_is_checked_like_what_the_file_holds
 environment::without_home_the_config_folder_is_under_the_windows_profile_folder_and_elsewhere_an_error
 environment::a_token_with_surrounding_whitespace_is_trimmed_once_and_used_as_checked
 link_whoami_logout::link_verifies_the_key_and_stores_it_beside_the_token_keeping_unknown_fields
@@ -100,7 +103,11 @@ SH
   # (cli/tests/windows_files.rs).
   x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$(dirname "$exe")/hold-open.exe" scripts/wine/hold-open.c -lshell32
   printf '#!/bin/sh\nexec %q %q "$@"\n' "$runner" "$(dirname "$exe")/hold-open.exe" >"$hold_open"
-  chmod +x "$runner" "$wrapper" "$console_run" "$hold_open"
+  # And one that lists and plants Credential Manager entries (cli/tests/credential_manager.rs).
+  x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$(dirname "$exe")/credentials.exe" scripts/wine/credentials.c \
+    -lshell32 -ladvapi32
+  printf '#!/bin/sh\nexec %q %q "$@"\n' "$runner" "$(dirname "$exe")/credentials.exe" >"$credentials"
+  chmod +x "$runner" "$wrapper" "$console_run" "$hold_open" "$credentials"
   # Where cargo put the store's tests, relative to the repository when cargo says so.
   sed -n 's/.*Executable unittests src\/lib.rs (\(.*\))$/\1/p' "$wine_dir/store-tests.log" |
     sed "s|^\([^/]\)|$repo_root/\1|" >"$store_tests_list"
@@ -133,7 +140,7 @@ run() {
     names=$(printf '%s\n' $wine_tests | sed -n "s/^$file:://p")
     # shellcheck disable=SC2086 # one argument per test name
     # A hang fails the run here rather than at CI's hard limit.
-    SKYTELLS_TEST_BIN="$wrapper" SKYTELLS_TEST_CONSOLE_RUN="$console_run" SKYTELLS_TEST_HOLD_OPEN="$hold_open" timeout 300 cargo test -q -p skytells-cli --test "$file" -- --exact --include-ignored $names
+    SKYTELLS_TEST_BIN="$wrapper" SKYTELLS_TEST_CONSOLE_RUN="$console_run" SKYTELLS_TEST_HOLD_OPEN="$hold_open" SKYTELLS_TEST_CREDENTIALS="$credentials" timeout 300 cargo test -q -p skytells-cli --test "$file" -- --exact --include-ignored $names
   done
   echo "== the store's Windows unit tests under Wine (at $((SECONDS - started)) s)"
   (cd store && timeout 120 "$runner" "$(cat "$store_tests_list")" windows::)
