@@ -6,7 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use skytells_auth::skytells::{
     credentials_path, resolve_api_base, resolve_api_key, resolve_credentials, resolve_limits, resolve_models_base,
-    vars, ApiBase, ApiConfig, Credentials, EnvSnapshot, FlagOverrides, Resolved, ResolvedApiKey, SecretKind, Source,
+    variable_name, vars, ApiBase, ApiConfig, Credentials, EnvSnapshot, FlagOverrides, Resolved, ResolvedApiKey,
+    SecretKind, Source,
 };
 use skytells_auth::Secret;
 use skytells_auth_blocking::BlockingDriver;
@@ -35,8 +36,12 @@ pub struct Context {
 impl Context {
     /// Reads the environment once.
     pub fn new(cli: &Cli) -> Self {
+        // Keyed as the system compares names (on Windows, regardless of case).
         let process_env: HashMap<String, String> = std::env::vars_os()
-            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.to_string_lossy().into_owned())))
+            .filter_map(|(name, value)| {
+                let name = variable_name(name.to_str()?).into_owned();
+                Some((name, value.to_string_lossy().into_owned()))
+            })
             .collect();
         // The core's variables straight from the OS, so folders that are not UTF-8 stay
         // exactly as given.

@@ -152,6 +152,9 @@ fn a_file_in_the_node_cli_format_is_the_default_apis_and_stays_readable_by_it() 
         assert_eq!(&file[name], value, "{name}: {file}");
     }
     assert_eq!(file, before, "credentials.json is exactly as the Node CLI wrote it");
+    // Not even rewritten: its bytes are the Node CLI's, compact as it writes them. (A
+    // rewrite would also wait on, or fail for, another program holding the file open.)
+    assert_eq!(std::fs::read_to_string(sandbox.credentials()).unwrap(), node);
     assert_eq!(sandbox.emulator_login()["token"], token("a1").as_str());
 }
 

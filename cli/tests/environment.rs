@@ -340,3 +340,25 @@ fn without_home_the_config_folder_is_under_the_windows_profile_folder_and_elsewh
         assert!(run.stderr.contains("neither SKYTELLS_CONFIG_DIR nor HOME is set"), "{run:?}");
     }
 }
+
+#[test]
+fn variable_names_are_matched_regardless_of_case_on_windows_and_exactly_elsewhere() {
+    // cmd.exe and PowerShell keep a name as it was typed (`set skytells_config_dir=…`), and
+    // Windows matches names regardless of case; Unix names are case-sensitive.
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    let mut command = sandbox.command(&["whoami", "--offline"]);
+    command
+        .env_remove("SKYTELLS_CONFIG_DIR")
+        .env_remove("SKYTELLS_API_URL")
+        .env("skytells_config_dir", sandbox.config_dir())
+        .env("Skytells_Api_Url", sandbox.emulator.url());
+    let run = sandbox.run_command(command, "");
+    if common::windows_binary() {
+        assert_eq!(run.code, Some(0), "{run:?}");
+        assert!(run.stdout.contains(&format!("Credentials for {} (not checked", sandbox.origin())), "{run:?}");
+    } else {
+        assert_eq!(run.code, Some(4), "{run:?}");
+        assert!(run.stdout.contains("Not logged in to https://console.skytells.ai"), "{run:?}");
+    }
+}

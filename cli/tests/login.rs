@@ -333,6 +333,27 @@ fn without_browser_set_the_page_opens_through_the_systems_own_handler() {
 }
 
 #[test]
+fn a_browser_named_by_a_path_with_spaces_and_a_drive_letter_is_started() {
+    // BROWSER was split at ':' and at blanks: `C:\Program Files\…` started a program `C`.
+    let sandbox = Sandbox::new(|_| {});
+    let (browser, opened) = sandbox.browser_recorder();
+    let folder = sandbox.home.path().join("dir with space");
+    std::fs::create_dir(&folder).unwrap();
+    let moved = folder.join("browser.sh");
+    std::fs::rename(&browser, &moved).unwrap();
+    let value = if common::windows_binary() {
+        format!("Z:{}", moved.display()).replace('/', "\\")
+    } else {
+        moved.display().to_string()
+    };
+    let mut command = sandbox.command(&["login"]);
+    command.env("BROWSER", value);
+    let run = sandbox.approve_on_the_opened_page(sandbox.spawn(command), &opened);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("Opened your browser."), "{}", run.stderr);
+}
+
+#[test]
 fn a_prefilled_link_to_another_site_is_neither_shown_nor_opened() {
     // RFC 8628 §5.4: the pre-filled link points elsewhere than the verification page.
     let sandbox = Sandbox::new(|scenario| {

@@ -45,6 +45,28 @@ fn a_file_another_program_holds_open_is_retried_then_reported_unchanged_and_writ
 }
 
 #[test]
+#[ignore = "Windows sharing modes: scripts/wine-tests.sh runs it against skytells.exe under Wine"]
+fn a_logout_while_another_program_holds_the_file_is_retried_then_reported_and_finishes_once_released() {
+    let sandbox = Sandbox::new(|_| {});
+    sandbox.write_emulator_login(&format!(r#"{{"token":"{}"}}"#, token("ab")));
+    let before = sandbox.stored();
+    // Held without delete sharing, as an editor does: the file cannot be removed.
+    let mut holder = hold(&sandbox.origins_file(), false);
+    let run = sandbox.run(&["logout", "--force"], "");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let expected = format!(
+        "could not remove {}: another program kept it open for 2 s. Close that program",
+        sandbox.shown_origins_file()
+    );
+    assert!(run.stderr.contains(&expected), "{run:?}");
+    assert_eq!(sandbox.stored(), before, "nothing changed");
+    drop(holder.stdin.take());
+    assert!(holder.wait().unwrap().success());
+    assert_eq!(sandbox.run(&["logout", "--force"], "").code, Some(0));
+    assert!(sandbox.nothing_stored());
+}
+
+#[test]
 #[ignore = "Windows file locks: scripts/wine-tests.sh runs it against skytells.exe under Wine"]
 fn a_writer_waiting_for_a_lock_another_program_holds_gives_up_in_bounded_time_and_says_where_to_look() {
     let sandbox = Sandbox::new(|_| {});

@@ -36,7 +36,7 @@ pub(crate) fn read_existing(path: &Path) -> Result<Existing, StoreError> {
         Ok(_) => {}
     }
     let mut bytes = Vec::new();
-    let file = no_follow(OpenOptions::new().read(true)).open(path).map_err(|source| io_error("read", path, source))?;
+    let file = patiently("read", path, || no_follow(OpenOptions::new().read(true)).open(path))?;
     // A link put in place since the check above: on Unix the open refused it (ELOOP); on
     // Windows it opened the link itself (FILE_FLAG_OPEN_REPARSE_POINT), refused here.
     if file.metadata().is_ok_and(|meta| meta.file_type().is_symlink()) {
@@ -58,10 +58,27 @@ pub(crate) fn io_error(action: &'static str, path: &Path, source: io::Error) -> 
 }
 
 pub(crate) fn remove_if_present(path: &Path) -> Result<bool, StoreError> {
-    match fs::remove_file(path) {
+    patiently("remove", path, || match fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(error) => Err(io_error("remove", path, error)),
+        Err(error) => Err(error),
+    })
+}
+
+/// `operation` on `path`, its failure a [`StoreError::Io`]. On Windows, an operation
+/// that another program's hold on the file refuses is retried for a while first, then
+/// [`StoreError::HeldOpen`] (see the `windows` module); elsewhere nothing holds a file so.
+pub(crate) fn patiently<T>(
+    action: &'static str,
+    path: &Path,
+    operation: impl FnMut() -> io::Result<T>,
+) -> Result<T, StoreError> {
+    #[cfg(windows)]
+    return crate::windows::patiently(action, path, operation);
+    #[cfg(not(windows))]
+    {
+        let mut operation = operation;
+        operation().map_err(|source| io_error(action, path, source))
     }
 }
 
@@ -85,8 +102,9 @@ pub(crate) fn lock(
     let started = Instant::now();
     let mut noticed = false;
     loop {
-        let lock = private_options().read(true).write(true).create(true).truncate(false).open(lock_path);
-        let lock = lock.map_err(|source| io_error("create the lock file", lock_path, source))?;
+        let lock = patiently("create the lock file", lock_path, || {
+            private_options().read(true).write(true).create(true).truncate(false).open(lock_path)
+        })?;
         // No blocking wait: it could last forever. Try, and say so when it takes long.
         loop {
             match lock.try_lock() {
@@ -167,21 +185,11 @@ impl Staged {
 
     /// Puts the file in place: one rename, so a reader sees the old file or the new one.
     pub(crate) fn commit(self) -> Result<(), StoreError> {
-        // Windows refuses to rename over a file another program holds open: retried there.
-        #[cfg(windows)]
-        let result = crate::windows::replace(&self.temp, &self.target);
-        #[cfg(not(windows))]
-        let result = fs::rename(&self.temp, &self.target);
-        if let Err(source) = result {
+        let result = patiently("replace", &self.target, || fs::rename(&self.temp, &self.target));
+        if result.is_err() {
             let _ = fs::remove_file(&self.temp);
-            #[cfg(windows)]
-            if crate::windows::held_open(&source, &self.target) {
-                let waited = crate::windows::REPLACE_PATIENCE;
-                return Err(StoreError::HeldOpen { path: self.target, waited, source });
-            }
-            return Err(io_error("write", &self.target, source));
         }
-        Ok(())
+        result
     }
 
     /// Gives up on it: the target stays as it was.

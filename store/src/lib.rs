@@ -116,11 +116,13 @@ pub enum StoreError {
         /// How long the store waited.
         waited: Duration,
     },
-    /// Another program kept the file open in a way that forbids replacing it, for as long
-    /// as the store retried (Windows: an editor, a backup or antivirus tool holding it
-    /// without sharing deletion). The file is as it was.
-    #[error("could not replace {}: another program kept it open for {} s", path.display(), .waited.as_secs())]
+    /// Another program kept the file open in a way that forbids `action`, for as long as
+    /// the store retried (Windows: an editor, a backup or antivirus tool holding it without
+    /// sharing it). The file is as it was.
+    #[error("could not {action} {}: another program kept it open for {} s", path.display(), .waited.as_secs())]
     HeldOpen {
+        /// What was refused: "replace", "remove", "read", …
+        action: &'static str,
         /// The file.
         path: PathBuf,
         /// How long the store retried.
@@ -910,7 +912,9 @@ impl CredentialStore {
             };
             let loose = files::current_mode(&path).is_some_and(|mode| mode & 0o077 != 0);
             let step = match bytes {
-                Some(bytes) if current.as_deref() == Some(&bytes[..]) && !loose => continue,
+                Some(bytes) if current.as_deref().is_some_and(|current| same_contents(current, &bytes)) && !loose => {
+                    continue
+                }
                 Some(bytes) => {
                     let temp = self.dir().join(format!("{}{}", self.temp_prefix(&path), std::process::id()));
                     match Staged::write(held, &path, temp, &bytes) {
@@ -967,6 +971,17 @@ impl CredentialStore {
             }
         }
     }
+}
+
+/// Whether `current` says what `new` says, laid out differently or not (the Node CLI
+/// writes the file compact, this store indented): such a file is not rewritten, so a
+/// command that changes another API's login never touches it.
+fn same_contents(current: &[u8], new: &[u8]) -> bool {
+    current == new
+        || matches!(
+            (serde_json::from_slice::<serde_json::Value>(current), serde_json::from_slice::<serde_json::Value>(new)),
+            (Ok(current), Ok(new)) if current == new
+        )
 }
 
 /// Gives up on staged files: their targets stay as they were.

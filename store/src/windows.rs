@@ -11,16 +11,19 @@
 //! - Links: files in the folder are opened with `FILE_FLAG_OPEN_REPARSE_POINT`, so a
 //!   symbolic link or junction planted there is opened as itself and redirects nothing;
 //!   the store then refuses it, as it refuses a symbolic link on Unix.
-//! - Replacing: Windows refuses to rename over a file that another process has open
-//!   without `FILE_SHARE_DELETE` (an editor, a virus scanner, a backup tool); such holds
-//!   are usually brief, so the rename is retried for [`REPLACE_PATIENCE`], then reported
-//!   with what to do.
+//! - Files held open: Windows refuses to rename over, delete or open a file that another
+//!   process holds open without sharing that (an editor or a virus scanner without
+//!   `FILE_SHARE_DELETE`, a backup tool without any sharing); such holds are usually
+//!   brief, so each of those is retried for [`HELD_OPEN_PATIENCE`], then reported as
+//!   [`StoreError::HeldOpen`].
 //!
 //! Under Wine, access lists are left alone: mainline Wine keeps no access list, it maps
 //! one to Unix mode bits and back, lossily. Measured with Wine 8: the owner-only list
 //! below became mode 0775 on the Unix side (the group and everyone can read), and read
 //! back as "Everyone may read", so every command would have loosened the file and warned.
-//! There, the Unix modes Wine creates files with are what protect them.
+//! Under Wine nothing protects the files, then: Wine creates them with mode 0666 less the
+//! umask (usually 0644, readable by every local user). skytells.exe under Wine is for
+//! tests; on Linux, the Linux build keeps them 0600 in a 0700 folder.
 //!
 //! The calls below are the Win32 security API, which has no safe wrapper in the standard
 //! library; each `unsafe` block says what it relies on. This is the only module of the
@@ -55,8 +58,8 @@ use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken}
 use crate::files::io_error;
 use crate::{StoreError, StoreWarning};
 
-/// How long a rename over a file that another program holds open is retried.
-pub const REPLACE_PATIENCE: Duration = Duration::from_secs(2);
+/// How long an operation on a file that another program holds open is retried.
+pub const HELD_OPEN_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Opens without following a reparse point (symbolic link, junction): the counterpart of
 /// `O_NOFOLLOW`. (The store refuses a credentials file that is a link before opening it.)
@@ -89,27 +92,37 @@ pub(crate) fn loose(path: &Path) -> Result<Option<StoreWarning>, StoreError> {
     }
 }
 
-/// Renames `from` over `to`, retrying for [`REPLACE_PATIENCE`] while another process
-/// holds `to` open in a way that forbids it; then that refusal, which [`held_open`] tells.
-pub(crate) fn replace(from: &Path, to: &Path) -> io::Result<()> {
+/// `operation` on `path`, retried for [`HELD_OPEN_PATIENCE`] while another process holds
+/// `path` open in a way that forbids it, then [`StoreError::HeldOpen`]; any other failure
+/// is [`StoreError::Io`] at once.
+pub(crate) fn patiently<T>(
+    action: &'static str,
+    path: &Path,
+    mut operation: impl FnMut() -> io::Result<T>,
+) -> Result<T, StoreError> {
     let started = Instant::now();
     loop {
-        match fs::rename(from, to) {
-            Err(error) if held_open(&error, to) && started.elapsed() < REPLACE_PATIENCE => {
+        match operation() {
+            Ok(value) => return Ok(value),
+            Err(error) if held_open(&error, path) => {
+                if started.elapsed() >= HELD_OPEN_PATIENCE {
+                    let path = path.to_path_buf();
+                    return Err(StoreError::HeldOpen { action, path, waited: HELD_OPEN_PATIENCE, source: error });
+                }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            other => return other,
+            Err(source) => return Err(io_error(action, path, source)),
         }
     }
 }
 
-/// Whether `error` is Windows refusing to rename over `to` because another process has it
-/// open. "Access denied" is also the answer for a read-only file, which no wait changes.
-/// (Not tested: Wine renames over a read-only file, so it cannot be shown here.)
-pub(crate) fn held_open(error: &io::Error, to: &Path) -> bool {
+/// Whether `error` is Windows refusing an operation on `path` because another process has
+/// it open. "Access denied" is also the answer for a read-only file, which no wait
+/// changes. (Not tested: Wine renames over a read-only file, so it cannot be shown here.)
+fn held_open(error: &io::Error, path: &Path) -> bool {
     match error.raw_os_error().map(|code| code as u32) {
         Some(ERROR_SHARING_VIOLATION) => true,
-        Some(ERROR_ACCESS_DENIED) => !fs::symlink_metadata(to).is_ok_and(|meta| meta.permissions().readonly()),
+        Some(ERROR_ACCESS_DENIED) => !fs::symlink_metadata(path).is_ok_and(|meta| meta.permissions().readonly()),
         _ => false,
     }
 }
@@ -483,7 +496,7 @@ mod tests {
         let staged = crate::files::Staged::write(&held_lock, &target, temp.clone(), b"new").unwrap();
         let started = Instant::now();
         let error = staged.commit().unwrap_err();
-        assert!(started.elapsed() >= REPLACE_PATIENCE, "gave up after {:?}", started.elapsed());
+        assert!(started.elapsed() >= HELD_OPEN_PATIENCE, "gave up after {:?}", started.elapsed());
         assert!(matches!(&error, StoreError::HeldOpen { path, .. } if *path == target), "{error:?}");
         assert!(error.to_string().contains("another program kept it open for 2 s"), "{error}");
         assert_eq!(fs::read_to_string(&target).unwrap(), "old");

@@ -46,7 +46,7 @@ pub use formats::{
 };
 pub use resolve::{
     config_dir, credentials_path, resolve_api_base, resolve_api_key, resolve_credentials, resolve_limits,
-    resolve_models_base, vars, CredentialProblem, EnvSnapshot, FlagOverrides, InvalidCredential, InvalidTimeout,
-    NoConfigDir, Resolved, ResolvedApiKey, Source, Sourced, CREDENTIALS_FILE,
+    resolve_models_base, variable_name, vars, CredentialProblem, EnvSnapshot, FlagOverrides, InvalidCredential,
+    InvalidTimeout, NoConfigDir, Resolved, ResolvedApiKey, Source, Sourced, CREDENTIALS_FILE,
 };
 pub use scopes::{parse_scopes, Scope, ScopeError};

@@ -5,6 +5,7 @@
 //! machine through `ps`. Only the API URL and the config folder, which are not secret,
 //! have flags.
 
+use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,8 @@ impl EnvSnapshot {
     /// real environment block. Empty values count as unset. A credential is trimmed of
     /// surrounding whitespace (a trailing newline from `$(cat file)`, say), once: the
     /// trimmed value is the one checked and the one used. Folders are kept as the bytes
-    /// given, so a path that is not UTF-8 names the same folder.
+    /// given, so a path that is not UTF-8 names the same folder. On Windows, names match
+    /// regardless of case, as Windows matches them ([`variable_name`]).
     ///
     /// ```
     /// use skytells_auth::skytells::EnvSnapshot;
@@ -84,17 +86,18 @@ impl EnvSnapshot {
             let set = (!value.is_empty()).then(|| value.to_owned());
             let text = || set.as_ref().map(|value| value.to_string_lossy().into_owned());
             let secret = || text().map(|text| text.trim().to_owned()).filter(|text| !text.is_empty()).map(Secret::new);
-            match name.as_ref().to_str() {
-                Some(vars::TOKEN) => env.token = secret(),
-                Some(vars::ACCESS_KEY) => env.access_key = secret(),
-                Some(vars::CONFIG_DIR) => env.config_dir = set,
-                Some(vars::API_URL) => env.api_url = text(),
-                Some(vars::HOME) => env.home = set,
-                Some(vars::USERPROFILE) if cfg!(windows) => env.user_profile = set,
-                Some(vars::HTTP_TIMEOUT) => env.http_timeout = text(),
-                Some(vars::API_KEY) => env.api_key = secret(),
-                Some(vars::AI_API_URL) => env.ai_api_url = text(),
-                Some(vars::ROTATE_DAYS) => env.rotate_days = text(),
+            let Some(name) = name.as_ref().to_str() else { continue };
+            match variable_name(name).as_ref() {
+                vars::TOKEN => env.token = secret(),
+                vars::ACCESS_KEY => env.access_key = secret(),
+                vars::CONFIG_DIR => env.config_dir = set,
+                vars::API_URL => env.api_url = text(),
+                vars::HOME => env.home = set,
+                vars::USERPROFILE if cfg!(windows) => env.user_profile = set,
+                vars::HTTP_TIMEOUT => env.http_timeout = text(),
+                vars::API_KEY => env.api_key = secret(),
+                vars::AI_API_URL => env.ai_api_url = text(),
+                vars::ROTATE_DAYS => env.rotate_days = text(),
                 _ => {}
             }
         }
@@ -119,6 +122,17 @@ impl EnvSnapshot {
     /// `SKYTELLS_ROTATE_DAYS`, as given, if set and non-empty.
     pub fn rotate_days(&self) -> Option<&str> {
         self.rotate_days.as_deref()
+    }
+}
+
+/// `name` as this system compares variable names: on Windows regardless of case
+/// (`set skytells_token=…` in cmd.exe or PowerShell sets `SKYTELLS_TOKEN`), so it is
+/// given in upper case there; elsewhere exactly as it is.
+pub fn variable_name(name: &str) -> Cow<'_, str> {
+    if cfg!(windows) && name.bytes().any(|byte| byte.is_ascii_lowercase()) {
+        Cow::Owned(name.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(name)
     }
 }
 
