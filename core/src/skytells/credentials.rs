@@ -998,6 +998,9 @@ fn api_key_owner(slot: &ApiOrigin) -> ApiOrigin {
 
 /// A file's fields: an empty (or all-whitespace) file has none.
 fn parse_object(bytes: &[u8]) -> Result<Fields, CredentialsError> {
+    // A UTF-8 byte order mark, as Windows editors (Notepad, PowerShell 5's
+    // `-Encoding UTF8`) put before the text, is not part of it.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Fields::default());
     }
@@ -1154,6 +1157,17 @@ mod tests {
         let credentials = Credentials::parse(deep.as_bytes()).unwrap();
         assert_eq!(credentials.token().unwrap().expose(), "sk_pat_a");
         assert!(String::from_utf8(credentials.to_bytes()).unwrap().contains(&"[".repeat(300)));
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_text_is_skipped_and_not_written_back() {
+        let credentials = Credentials::parse(b"\xef\xbb\xbf{\"token\":\"sk_pat_bom\"}").unwrap();
+        assert_eq!(credentials.login_for(&ApiOrigin::default_api()).token.unwrap().expose(), "sk_pat_bom");
+        assert!(!credentials.to_bytes().starts_with(b"\xef\xbb\xbf"));
+        let mut with_origins = Credentials::empty();
+        with_origins.add_origins_file(b"\xef\xbb\xbf{}").unwrap();
+        // Only at the start: elsewhere it is not JSON.
+        assert!(Credentials::parse(b"{\"token\":\"sk_pat_bom\"}\xef\xbb\xbf").is_err());
     }
 
     #[test]
