@@ -96,7 +96,7 @@ impl Context {
 
     /// A variable other than the core's, when set and non-empty.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.process_env.get(name).map(String::as_str).filter(|value| !value.is_empty())
+        self.process_env.get(variable_name(name).as_ref()).map(String::as_str).filter(|value| !value.is_empty())
     }
 
     /// The credentials file. A rewrite that waits for another process's lock says so.

@@ -911,6 +911,10 @@ impl CredentialStore {
                 _ => None,
             };
             let loose = files::current_mode(&path).is_some_and(|mode| mode & 0o077 != 0);
+            // On Windows an access list that lets others in is what a loose mode is here:
+            // the rewrite that `prepare` warned would repair it must happen.
+            #[cfg(windows)]
+            let loose = loose || windows::loose(&path)?.is_some();
             let step = match bytes {
                 Some(bytes) if current.as_deref().is_some_and(|current| same_contents(current, &bytes)) && !loose => {
                     continue
